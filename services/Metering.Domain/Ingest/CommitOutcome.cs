@@ -1,0 +1,35 @@
+namespace Metering.Domain.Ingest;
+
+/// <summary>What the atomic Redis step decided for one batch.</summary>
+public enum CommitOutcomeKind
+{
+    /// <summary>The batch's counters (if any) and its sequence or key were applied.</summary>
+    Applied,
+
+    /// <summary>The sequence was already consumed (stream) or the key already accepted with the same records (unary).</summary>
+    Duplicate,
+
+    /// <summary>The sequence is beyond the next expected one; nothing changed.</summary>
+    SequenceGap,
+
+    /// <summary>The idempotency key was accepted before with different records; nothing changed.</summary>
+    KeyReusedWithDifferentRecords,
+
+    /// <summary>Applying the batch would push a bucket total past the safe limit; nothing applied, the sequence consumed.</summary>
+    CounterOverflow,
+}
+
+/// <summary>The outcome and, for a gap, the sequence the server expected.</summary>
+public readonly record struct CommitOutcome(CommitOutcomeKind Kind, ulong ExpectedSequence = 0)
+{
+    /// <summary>Decodes the integer the Lua step returns: 0 applied, -1 duplicate, -2 key reuse, -3 overflow, n &gt; 0 gap expecting n.</summary>
+    public static CommitOutcome FromScriptResult(long value) => value switch
+    {
+        0 => new CommitOutcome(CommitOutcomeKind.Applied),
+        -1 => new CommitOutcome(CommitOutcomeKind.Duplicate),
+        -2 => new CommitOutcome(CommitOutcomeKind.KeyReusedWithDifferentRecords),
+        -3 => new CommitOutcome(CommitOutcomeKind.CounterOverflow),
+        > 0 => new CommitOutcome(CommitOutcomeKind.SequenceGap, (ulong)value),
+        _ => throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown result of the ingest script."),
+    };
+}

@@ -1,0 +1,46 @@
+namespace Metering.Domain.Ingest;
+
+/// <summary>Limits applied to every ingested batch (design §4). Bound from configuration section "Ingest".</summary>
+public sealed class IngestLimits
+{
+    /// <summary>Most records in one message. Defaults to 10,000.</summary>
+    public int MaxRecordsPerMessage { get; set; } = 10_000;
+
+    /// <summary>Longest model name. Defaults to 128.</summary>
+    public int MaxModelLength { get; set; } = 128;
+
+    /// <summary>Largest value of one counter of one record. Defaults to 1,000,000,000,000 (10^12).</summary>
+    public long MaxCounterValue { get; set; } = 1_000_000_000_000;
+
+    /// <summary>Oldest accepted event_time, back from now. Defaults to 35 days.</summary>
+    public TimeSpan MaxEventAge { get; set; } = TimeSpan.FromDays(35);
+
+    /// <summary>Furthest accepted event_time ahead of now (clock skew). Defaults to 5 minutes.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Returns the first invalid setting as "Ingest:Name ...", or null.</summary>
+    public string? Validate()
+    {
+        if (MaxRecordsPerMessage is < 1 or > 1_000_000)
+        {
+            return "Ingest:MaxRecordsPerMessage must be between 1 and 1,000,000.";
+        }
+
+        if (MaxModelLength is < 1 or > 1024)
+        {
+            return "Ingest:MaxModelLength must be between 1 and 1024.";
+        }
+
+        if (MaxCounterValue is < 1 or > 1_000_000_000_000_000)
+        {
+            return "Ingest:MaxCounterValue must be between 1 and 10^15.";
+        }
+
+        if (MaxEventAge <= TimeSpan.Zero)
+        {
+            return "Ingest:MaxEventAge must be positive.";
+        }
+
+        return MaxClockSkew < TimeSpan.Zero ? "Ingest:MaxClockSkew must not be negative." : null;
+    }
+}

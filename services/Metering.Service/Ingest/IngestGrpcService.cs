@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Metering.Contracts.V1;
+using Metering.Domain.Ingest;
+using Metering.Grpc;
+using Metering.Security;
+using Microsoft.Extensions.Options;
+
+namespace Metering.Service.Ingest;
+
+/// <summary>
+/// metering.v1.IngestService. A stream is read ahead of its acks (up to
+/// <see cref="IngestOptions.MaxInFlightBatchesPerStream"/>): each batch is validated, summed per bucket and queued
+/// for the group commit, and a second loop writes the acks in order as their commits complete. A full global
+/// budget (<see cref="IngestOptions.MaxInFlightBatches"/>) stops reading, so a slow Redis slows the senders.
+/// </summary>
+internal sealed class IngestGrpcService
+{
+    private readonly BatchPreparer _preparer;
+    private readonly RedisGroupCommitter _committer;
+    private readonly IngestOptions _options;
+    private readonly SemaphoreSlim _globalBudget;
+
+    public IngestGrpcService(BatchPreparer preparer, RedisGroupCommitter committer, IOptions<IngestOptions> options)
+    {
+        _preparer = preparer;
+        _committer = committer;
+        _options = options.Value;
+        _globalBudget = new SemaphoreSlim(_options.MaxInFlightBatches);
+    }
+
+    public async Task StreamUsage(IAsyncStreamReader<StreamUsageRequest> requests, IServerStreamWriter<StreamUsageResponse> responses, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var hostId = caller.HostId!;
+        var pending = Channel.CreateBounded<Task<StreamUsageResponse>>(new BoundedChannelOptions(_options.MaxInFlightBatchesPerStream) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var writer = WriteAcksAsync(pending.Reader, responses, stop);
+        string? producerId = null;
+        Exception? readError = null;
+        try
+        {
+            while (await requests.MoveNext(stop.Token))
+            {
+                var request = requests.Current;
+                if (caller.IsRevoked)
+                {
+                    throw new RpcException(StatusCode.Unauthenticated, "The API key has been revoked.");
+                }
+
+                producerId = CheckProducer(request, producerId);
+                var prepared = _preparer.Prepare(request.Records);
+                await _globalBudget.WaitAsync(stop.Token);
+                var commit = new PendingCommit(hostId, bySequence: true, producerId, request.Sequence.ToString(CultureInfo.InvariantCulture), prepared.Deltas);
+                var ack = AckWhenCommittedAsync(_committer.CommitAsync(commit), request.Sequence, prepared);
+                await pending.Writer.WriteAsync(ack, stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // The ack writer failed (a gap or a Redis failure) and stopped the reading; its status is thrown below.
+        }
+        catch (Exception ex)
+        {
+            readError = ex;
+        }
+
+        pending.Writer.TryComplete();
+
+        // Acks of the batches read before a bad message are still sent, in order; then the first error ends the call.
+        await writer;
+        if (readError is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readError);
+        }
+    }
+
+    public async Task<ReportUsageResponse> ReportUsage(ReportUsageRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        if (!IngestIdentifiers.IsValidIdempotencyKey(request.IdempotencyKey))
+        {
+            throw RpcException.InvalidField("idempotency_key", "must be 1 to 128 printable ASCII characters (0x21-0x7E)");
+        }
+
+        var prepared = _preparer.Prepare(request.Records);
+        if (prepared.IsRejected)
+        {
+            return new ReportUsageResponse { Result = IngestResult.Rejected, Violations = { ToWire(prepared.Violations!) } };
+        }
+
+        var commit = new PendingCommit(caller.HostId!, bySequence: false, request.IdempotencyKey, RecordsHash(request), prepared.Deltas);
+        await _globalBudget.WaitAsync(context.CancellationToken);
+        CommitOutcome outcome;
+        try
+        {
+            outcome = await _committer.CommitAsync(commit);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw Unavailable(ex);
+        }
+        finally
+        {
+            _globalBudget.Release();
+        }
+
+        return outcome.Kind switch
+        {
+            CommitOutcomeKind.Applied => new ReportUsageResponse { Result = IngestResult.Accepted, RecordsAccepted = prepared.RecordCount },
+            CommitOutcomeKind.Duplicate => new ReportUsageResponse { Result = IngestResult.Duplicate },
+            CommitOutcomeKind.CounterOverflow => new ReportUsageResponse { Result = IngestResult.Rejected, Violations = { OverflowViolation() } },
+            CommitOutcomeKind.KeyReusedWithDifferentRecords => throw RpcException.WithFieldViolations(
+                StatusCode.AlreadyExists,
+                "idempotency_key was already accepted with different records",
+                [new Google.Rpc.BadRequest.Types.FieldViolation { Field = "idempotency_key", Reason = "IDEMPOTENCY_KEY_REUSED", Description = "this key was already accepted with different records within the dedup window" }]),
+            _ => throw new RpcException(StatusCode.Internal, $"Unexpected ingest outcome {outcome.Kind}."),
+        };
+    }
+
+    private static string CheckProducer(StreamUsageRequest request, string? producerId)
+    {
+        if (producerId is null)
+        {
+            if (!IngestIdentifiers.IsValidProducerId(request.ProducerId))
+            {
+                throw RpcException.InvalidField("producer_id", "must be 1 to 128 characters of [A-Za-z0-9._:/-]");
+            }
+
+            producerId = request.ProducerId;
+        }
+        else if (!string.Equals(producerId, request.ProducerId, StringComparison.Ordinal))
+        {
+            throw RpcException.InvalidField("producer_id", $"changed within the stream from '{producerId}' to '{request.ProducerId}'");
+        }
+
+        if (request.Sequence == 0)
+        {
+            throw RpcException.InvalidField("sequence", "must start at 1; 0 is invalid");
+        }
+
+        return producerId;
+    }
+
+    private async Task<StreamUsageResponse> AckWhenCommittedAsync(Task<CommitOutcome> commit, ulong sequence, PreparedBatch prepared)
+    {
+        CommitOutcome outcome;
+        try
+        {
+            outcome = await commit;
+        }
+        catch (Exception ex)
+        {
+            throw Unavailable(ex);
+        }
+        finally
+        {
+            _globalBudget.Release();
+        }
+
+        var response = new StreamUsageResponse { Sequence = sequence };
+        switch (outcome.Kind)
+        {
+            case CommitOutcomeKind.Applied when prepared.IsRejected:
+                response.Result = IngestResult.Rejected;
+                response.Violations.Add(ToWire(prepared.Violations!));
+                break;
+            case CommitOutcomeKind.Applied:
+                response.Result = IngestResult.Accepted;
+                response.RecordsAccepted = prepared.RecordCount;
+                break;
+            case CommitOutcomeKind.Duplicate:
+                response.Result = IngestResult.Duplicate;
+                break;
+            case CommitOutcomeKind.CounterOverflow:
+                response.Result = IngestResult.Rejected;
+                response.Violations.Add(OverflowViolation());
+                break;
+            case CommitOutcomeKind.SequenceGap:
+                throw SequenceGap(sequence, outcome.ExpectedSequence);
+            default:
+                throw new RpcException(StatusCode.Internal, $"Unexpected ingest outcome {outcome.Kind}.");
+        }
+
+        return response;
+    }
+
+    private static async Task WriteAcksAsync(ChannelReader<Task<StreamUsageResponse>> pending, IServerStreamWriter<StreamUsageResponse> responses, CancellationTokenSource stop)
+    {
+        try
+        {
+            while (await pending.WaitToReadAsync(CancellationToken.None))
+            {
+                while (pending.TryRead(out var ack))
+                {
+                    await responses.WriteAsync(await ack);
+                }
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            // Let the batches already queued finish (their budget must be returned), then report the first error.
+            while (pending.TryRead(out var rest))
+            {
+                await rest.ContinueWith(static _ => { }, TaskScheduler.Default);
+            }
+
+            throw;
+        }
+    }
+
+    private static RpcException SequenceGap(ulong sequence, ulong expected)
+    {
+        var info = new Google.Rpc.ErrorInfo { Reason = "SEQUENCE_GAP", Domain = "metering.v1" };
+        info.Metadata["expected_sequence"] = expected.ToString(CultureInfo.InvariantCulture);
+        var detail = $"sequence {sequence} is out of order: expected sequence {expected}";
+        var rich = new Google.Rpc.Status { Code = (int)StatusCode.FailedPrecondition, Message = detail };
+        rich.Details.Add(Any.Pack(info));
+        return new RpcException(new Status(StatusCode.FailedPrecondition, detail, rich));
+    }
+
+    private static RpcException Unavailable(Exception ex) => ex as RpcException
+        ?? new RpcException(StatusCode.Unavailable, "The counter store is unavailable; nothing of the unacknowledged batches was acknowledged. Retry.");
+
+    private static Google.Rpc.BadRequest.Types.FieldViolation OverflowViolation() => new()
+    {
+        Field = "records",
+        Reason = ViolationReasons.CounterTotalOverflow,
+        Description = "the batch would push an hourly counter total past 4*10^18",
+    };
+
+    private static IEnumerable<Google.Rpc.BadRequest.Types.FieldViolation> ToWire(List<Violation> violations)
+        => violations.Select(v => new Google.Rpc.BadRequest.Types.FieldViolation { Field = v.Field, Reason = v.Reason, Description = v.Description });
+
+    private static string RecordsHash(ReportUsageRequest request)
+    {
+        var copy = new ReportUsageRequest { Records = { request.Records } };
+        return Convert.ToHexStringLower(SHA256.HashData(copy.ToByteArray()));
+    }
+}

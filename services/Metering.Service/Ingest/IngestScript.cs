@@ -1,0 +1,88 @@
+namespace Metering.Service.Ingest;
+
+/// <summary>
+/// The atomic ingest step for one host (design §4): for each batch in order, decide by its producer sequence
+/// or idempotency key whether it applies, and if so add its bucket deltas to the live counters, mark the
+/// buckets dirty and record the sequence or key — all in one Lua step, so dedup state and counters never
+/// disagree. A batch that would push a total past 4e18 is undone and reported (-3) with its sequence consumed.
+/// </summary>
+internal static class IngestScript
+{
+    /// <summary>
+    /// KEYS[1] the host's dirty set. ARGV: [1] key prefix "m:{host}:", [2] producer state TTL (s), [3] batch count,
+    /// then per batch: kind ("s" sequence | "i" idempotency key), id, sequence or records hash, key TTL (s),
+    /// bucket count, then per bucket: member, input, output, requests, billed, records.
+    /// Returns one integer per batch: 0 applied, -1 duplicate, -2 key reused with other records, -3 overflow,
+    /// n &gt; 0 gap (n is the expected sequence).
+    /// </summary>
+    public const string Source = """
+        local dirty = KEYS[1]
+        local prefix = ARGV[1]
+        local producerTtl = tonumber(ARGV[2])
+        local count = tonumber(ARGV[3])
+        local fields = { 'i', 'o', 'r', 'b', 'n' }
+        local limit = 4e18
+        local pos = 4
+        local results = {}
+        for op = 1, count do
+          local kind = ARGV[pos]
+          local id = ARGV[pos + 1]
+          local token = ARGV[pos + 2]
+          local ttl = tonumber(ARGV[pos + 3])
+          local buckets = tonumber(ARGV[pos + 4])
+          pos = pos + 5
+          local stateKey
+          local result = 0
+          if kind == 's' then
+            stateKey = prefix .. 'p:' .. id
+            local last = tonumber(redis.call('GET', stateKey) or '0')
+            local seq = tonumber(token)
+            if seq <= last then
+              result = -1
+            elseif seq ~= last + 1 then
+              result = last + 1
+            end
+          else
+            stateKey = prefix .. 'i:' .. id
+            local stored = redis.call('GET', stateKey)
+            if stored then
+              if stored == token then result = -1 else result = -2 end
+            end
+          end
+          if result == 0 then
+            local overflow = false
+            for b = 0, buckets - 1 do
+              local base = pos + b * 6
+              local key = prefix .. 'c:' .. ARGV[base]
+              for f = 1, 5 do
+                local delta = ARGV[base + f]
+                if delta ~= '0' then
+                  local total = redis.call('HINCRBY', key, fields[f], delta)
+                  if total > limit then overflow = true end
+                end
+              end
+              redis.call('SADD', dirty, ARGV[base])
+            end
+            if overflow then
+              for b = 0, buckets - 1 do
+                local base = pos + b * 6
+                local key = prefix .. 'c:' .. ARGV[base]
+                for f = 1, 5 do
+                  local delta = ARGV[base + f]
+                  if delta ~= '0' then redis.call('HINCRBY', key, fields[f], '-' .. delta) end
+                end
+              end
+              result = -3
+            end
+            if kind == 's' then
+              redis.call('SET', stateKey, token, 'EX', producerTtl)
+            elseif result == 0 then
+              redis.call('SET', stateKey, token, 'EX', ttl)
+            end
+          end
+          pos = pos + buckets * 6
+          results[op] = result
+        end
+        return results
+        """;
+}

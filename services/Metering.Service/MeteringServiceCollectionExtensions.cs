@@ -1,0 +1,79 @@
+using Metering.Contracts.V1;
+using Metering.Domain.Ingest;
+using Metering.Grpc;
+using Metering.Persistence;
+using Metering.Security;
+using Metering.Service.Admin;
+using Metering.Service.Ingest;
+using Metering.Service.Redis;
+using Metering.Service.Usage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Metering.Service;
+
+/// <summary>Everything the metering service registers: runtime, storage, security, ingest, usage, admin.</summary>
+public static class MeteringServiceCollectionExtensions
+{
+    public static IServiceCollection AddMeteringService(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddGrpcRuntime(options => configuration.GetSection("Grpc").Bind(options));
+        services.AddMeteringPostgres(configuration);
+        services.AddMeteringSecurity(configuration);
+        services.AddMeteringRedis(configuration);
+        services.AddMeteringIngest(configuration);
+
+        services.AddSingleton<RedisUsageReader>();
+        services.AddSingleton<UsageQueryService>();
+        services.AddGrpcService<UsageGrpcService>(UsageServiceReflection.Descriptor.Services[0]);
+        services.AddMethodPolicy("/metering.v1.UsageService/", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
+
+        services.AddGrpcService<AdminGrpcService>(AdminReflection.Descriptor.Services[0]);
+        services.AddMethodPolicy("/metering.v1.AdminService/", MethodPolicy.For(CallerRole.Admin));
+        return services;
+    }
+
+    private static IServiceCollection AddMeteringRedis(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RedisOptions>()
+            .Bind(configuration.GetSection("Redis"))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Configuration), "Redis:Configuration is required (e.g. 127.0.0.1:6379).")
+            .Validate(o => !string.IsNullOrEmpty(o.KeyPrefix) && !o.KeyPrefix.Contains('{', StringComparison.Ordinal), "Redis:KeyPrefix must be non-empty and contain no '{'.")
+            .ValidateOnStart();
+        services.AddSingleton<RedisConnection>();
+        return services;
+    }
+
+    private static IServiceCollection AddMeteringIngest(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<IngestLimits>()
+            .Bind(configuration.GetSection("Ingest"))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestLimits>, LimitsValidator>();
+        services.AddOptions<IngestOptions>()
+            .Bind(configuration.GetSection("Ingest"))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
+        services.AddSingleton(sp => new UsageRecordValidator(sp.GetRequiredService<IOptions<IngestLimits>>().Value));
+        services.AddSingleton<BatchPreparer>();
+        services.AddSingleton<RedisGroupCommitter>();
+        services.AddGrpcService<IngestGrpcService>(IngestReflection.Descriptor.Services[0]);
+        services.AddMethodPolicy("/metering.v1.IngestService/", MethodPolicy.For(CallerRole.Host));
+        return services;
+    }
+
+    /// <summary>Reports the first invalid ingest limit by its setting name.</summary>
+    private sealed class LimitsValidator : IValidateOptions<IngestLimits>
+    {
+        public ValidateOptionsResult Validate(string? name, IngestLimits options)
+            => options.Validate() is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+    }
+
+    /// <summary>Reports the first invalid ingest pipeline setting by its setting name.</summary>
+    private sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, IngestOptions options)
+            => options.Validate() is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Metering.Contracts.V1;
+using Metering.Domain.Usage;
+using Metering.Grpc;
+using Metering.Security;
+
+namespace Metering.Service.Usage;
+
+/// <summary>metering.v1.UsageService: validates and maps the query, runs it, pages the rows.</summary>
+internal sealed class UsageGrpcService
+{
+    private const int DefaultPageSize = 1000;
+    private const int MaxPageSize = 10_000;
+
+    private readonly UsageQueryService _queries;
+
+    public UsageGrpcService(UsageQueryService queries) => _queries = queries;
+
+    public async Task<GetUsageResponse> GetUsage(GetUsageRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var query = ToQuery(request, caller);
+        var offset = ReadPageToken(request);
+        var pageSize = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, MaxPageSize);
+        var rows = await _queries.QueryAsync(query, context.CancellationToken);
+        var response = new GetUsageResponse();
+        foreach (var row in rows.Skip(offset).Take(pageSize))
+        {
+            response.Rows.Add(new UsageRow
+            {
+                HostId = row.HostId,
+                Model = row.Model,
+                BucketStart = row.BucketStart is { } start ? Timestamp.FromDateTime(start) : null,
+                InputTokens = row.Counters.InputTokens,
+                OutputTokens = row.Counters.OutputTokens,
+                Requests = row.Counters.Requests,
+                BilledMicros = row.Counters.BilledMicros,
+            });
+        }
+
+        if (offset + pageSize < rows.Count)
+        {
+            response.NextPageToken = MakePageToken(request, offset + pageSize);
+        }
+
+        return response;
+    }
+
+    internal static UsageQuery ToQuery(GetUsageRequest request, Caller caller)
+    {
+        var start = RequireHour(request.StartTime, "start_time");
+        var end = RequireHour(request.EndTime, "end_time");
+        if (end <= start)
+        {
+            throw RpcException.InvalidField("end_time", "must be after start_time");
+        }
+
+        if (request.PageSize < 0)
+        {
+            throw RpcException.InvalidField("page_size", "must not be negative");
+        }
+
+        var byHost = false;
+        var byModel = false;
+        for (var i = 0; i < request.GroupBy.Count; i++)
+        {
+            switch (request.GroupBy[i])
+            {
+                case UsageGroupBy.Host when !byHost: byHost = true; break;
+                case UsageGroupBy.Model when !byModel: byModel = true; break;
+                case UsageGroupBy.Host or UsageGroupBy.Model:
+                    throw RpcException.InvalidField($"group_by[{i}]", "names a dimension twice");
+                default:
+                    throw RpcException.InvalidField($"group_by[{i}]", "must be USAGE_GROUP_BY_HOST or USAGE_GROUP_BY_MODEL");
+            }
+        }
+
+        var granularity = request.Granularity switch
+        {
+            Granularity.Unspecified or Granularity.Total => UsageGranularity.Total,
+            Granularity.Hour => UsageGranularity.Hour,
+            Granularity.Day => UsageGranularity.Day,
+            Granularity.Month => UsageGranularity.Month,
+            _ => throw RpcException.InvalidField("granularity", $"unknown value {(int)request.Granularity}"),
+        };
+
+        IReadOnlySet<string>? hosts = request.HostIds.Count > 0 ? request.HostIds.ToHashSet(StringComparer.Ordinal) : null;
+        if (caller.Role == CallerRole.Host)
+        {
+            if (hosts is not null)
+            {
+                foreach (var host in hosts)
+                {
+                    caller.EnsureCanRead(host);
+                }
+            }
+
+            hosts = new HashSet<string>(StringComparer.Ordinal) { caller.HostId! };
+        }
+
+        IReadOnlySet<string>? models = request.Models.Count > 0 ? request.Models.ToHashSet(StringComparer.Ordinal) : null;
+        return new UsageQuery(start, end, hosts, models, byHost, byModel, granularity);
+    }
+
+    private static DateTime RequireHour(Timestamp? timestamp, string field)
+    {
+        if (timestamp is null)
+        {
+            throw RpcException.InvalidField(field, "is required");
+        }
+
+        if (timestamp.Nanos != 0 || timestamp.Seconds % 3600 != 0)
+        {
+            throw RpcException.InvalidField(field, "must be a whole UTC hour");
+        }
+
+        if (timestamp.Seconds < 0 || timestamp.Seconds > 253_402_300_799)
+        {
+            throw RpcException.InvalidField(field, "is out of range");
+        }
+
+        return timestamp.ToDateTime();
+    }
+
+    private static int ReadPageToken(GetUsageRequest request)
+    {
+        if (request.PageToken.Length == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(request.PageToken));
+            var bar = text.IndexOf('|', StringComparison.Ordinal);
+            var offset = int.Parse(text.AsSpan(0, bar), CultureInfo.InvariantCulture);
+            if (offset > 0 && text[(bar + 1)..] == Fingerprint(request))
+            {
+                return offset;
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentOutOfRangeException or OverflowException)
+        {
+        }
+
+        throw RpcException.InvalidField("page_token", "is not a token of this query");
+    }
+
+    private static string MakePageToken(GetUsageRequest request, int offset)
+        => Convert.ToBase64String(Encoding.UTF8.GetBytes(offset.ToString(CultureInfo.InvariantCulture) + "|" + Fingerprint(request)));
+
+    private static string Fingerprint(GetUsageRequest request)
+    {
+        var copy = request.Clone();
+        copy.PageToken = string.Empty;
+        copy.PageSize = 0;
+        return Convert.ToHexStringLower(SHA256.HashData(copy.ToByteArray()))[..16];
+    }
+}
