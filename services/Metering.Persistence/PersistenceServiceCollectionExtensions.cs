@@ -24,6 +24,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddSingleton<HostRepository>();
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<UsageRepository>();
+        services.AddSingleton<UsageFlushWriter>();
         return services;
     }
 

@@ -4,6 +4,7 @@ using Metering.Grpc;
 using Metering.Persistence;
 using Metering.Security;
 using Metering.Service.Admin;
+using Metering.Service.Flush;
 using Metering.Service.Ingest;
 using Metering.Service.Redis;
 using Metering.Service.Usage;
@@ -29,8 +30,20 @@ public static class MeteringServiceCollectionExtensions
         services.AddGrpcService<UsageGrpcService>(UsageServiceReflection.Descriptor.Services[0]);
         services.AddMethodPolicy("/metering.v1.UsageService/", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
 
+        services.AddMeteringFlush(configuration);
+
         services.AddGrpcService<AdminGrpcService>(AdminReflection.Descriptor.Services[0]);
         services.AddMethodPolicy("/metering.v1.AdminService/", MethodPolicy.For(CallerRole.Admin));
+        return services;
+    }
+
+    private static IServiceCollection AddMeteringFlush(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<FlushOptions>().Bind(configuration.GetSection("Flush")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FlushOptions>, FlushOptionsValidator>();
+        services.AddSingleton<RedisSnapshotStore>();
+        services.AddSingleton<UsageFlusher>();
+        services.AddHostedService(sp => sp.GetRequiredService<UsageFlusher>());
         return services;
     }
 
@@ -61,6 +74,13 @@ public static class MeteringServiceCollectionExtensions
         services.AddGrpcService<IngestGrpcService>(IngestReflection.Descriptor.Services[0]);
         services.AddMethodPolicy("/metering.v1.IngestService/", MethodPolicy.For(CallerRole.Host));
         return services;
+    }
+
+    /// <summary>Reports the first invalid flush setting by its setting name.</summary>
+    private sealed class FlushOptionsValidator : IValidateOptions<FlushOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, FlushOptions options)
+            => options.Validate() is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
     }
 
     /// <summary>Reports the first invalid ingest limit by its setting name.</summary>

@@ -56,6 +56,7 @@ public sealed class MeteringServiceHost : IAsyncDisposable
             configuration[key] = value;
         }
 
+        builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.WebHost.UseGrpcKestrelDefaults();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));

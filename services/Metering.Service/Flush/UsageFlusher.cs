@@ -1,0 +1,142 @@
+using Metering.Persistence;
+using Microsoft.Extensions.Options;
+
+namespace Metering.Service.Flush;
+
+/// <summary>
+/// Moves counters from Redis to PostgreSQL (design §5). Each cycle: first re-flush snapshots left in Redis
+/// (a crash between commit and delete, or another replica's flush in progress — the recorded flush id makes a
+/// repeat a no-op), then cut every host's live buckets into a snapshot with a new flush id, write the snapshots
+/// in one transaction that records the flush ids, and only then delete the snapshots. Nothing is deleted from
+/// Redis before PostgreSQL has committed it, and nothing is added twice.
+/// </summary>
+internal sealed partial class UsageFlusher : BackgroundService
+{
+    private readonly RedisSnapshotStore _snapshots;
+    private readonly UsageFlushWriter _writer;
+    private readonly HostRepository _hosts;
+    private readonly FlushOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<UsageFlusher> _logger;
+    private DateTime _lastPrune;
+
+    public UsageFlusher(RedisSnapshotStore snapshots, UsageFlushWriter writer, HostRepository hosts, IOptions<FlushOptions> options, TimeProvider time, ILogger<UsageFlusher> logger)
+    {
+        _snapshots = snapshots;
+        _writer = writer;
+        _hosts = hosts;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Runs one cycle; returns the number of rows written to PostgreSQL.</summary>
+    public async Task<int> FlushOnceAsync(CancellationToken cancellationToken)
+    {
+        var hosts = await _hosts.ListIdsAsync(cancellationToken);
+        var written = 0;
+
+        var leftovers = (await Task.WhenAll(hosts.Select(_snapshots.ReadLeftoversAsync))).SelectMany(s => s).ToList();
+        if (leftovers.Count > 0)
+        {
+            LogRecovering(_logger, leftovers.Count);
+            written += await WriteAndDeleteAsync(leftovers, cancellationToken);
+        }
+
+        var cycle = Guid.NewGuid().ToString("N");
+        foreach (var chunk in hosts.Chunk(_options.MaxHostsPerTransaction))
+        {
+            var cut = (await Task.WhenAll(chunk.Select(host => _snapshots.CutAsync(host, cycle + "." + host))))
+                .Where(s => s is not null)
+                .Select(s => s!)
+                .ToList();
+            written += await WriteAndDeleteAsync(cut, cancellationToken);
+        }
+
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (now - _lastPrune > TimeSpan.FromHours(1))
+        {
+            await _writer.PruneAsync(now - _options.FlushIdRetention, cancellationToken);
+            _lastPrune = now;
+        }
+
+        return written;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(_options.Interval, _time);
+        while (await WaitAsync(timer, stoppingToken))
+        {
+            await RunCycleAsync(stoppingToken);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        await RunCycleAsync(timeout.Token);
+    }
+
+    private async Task RunCycleAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var rows = await FlushOnceAsync(cancellationToken);
+            if (rows > 0)
+            {
+                LogFlushed(_logger, rows);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogCycleFailed(_logger, ex);
+        }
+    }
+
+    private async Task<int> WriteAndDeleteAsync(List<Persistence.UsageFlushSnapshot> snapshots, CancellationToken cancellationToken)
+    {
+        if (snapshots.Count == 0)
+        {
+            return 0;
+        }
+
+        var rows = await _writer.WriteAsync(snapshots, _time.GetUtcNow().UtcDateTime, cancellationToken);
+        Failpoints.Hit("flush-after-commit");
+        await Task.WhenAll(snapshots.Select(_snapshots.DeleteAsync));
+        return rows;
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Flushed {Rows} counter rows to PostgreSQL.")]
+    private static partial void LogFlushed(ILogger logger, int rows);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Re-flushing {Snapshots} snapshots left in Redis.")]
+    private static partial void LogRecovering(ILogger logger, int snapshots);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "A flush cycle failed; its snapshots stay in Redis and are re-flushed next cycle.")]
+    private static partial void LogCycleFailed(ILogger logger, Exception exception);
+}
