@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make bench`: installs what is missing, starts throwaway Redis and PostgreSQL in a
+# fresh temp folder, runs the ingest benchmark against them and always tears them
+# down. Arguments go to the benchmark program; it writes its JSON results under
+# .bench/ (METERING_BENCH_DIR) and prints the table itself.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+CONFIGURATION="${CONFIGURATION:-Release}"
+BENCH_PROJECT="${METERING_BENCH_PROJECT:-tests/Metering.Benchmarks}"
+export METERING_BENCH_DIR="${METERING_BENCH_DIR:-$REPO_ROOT/.bench}"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export MSBUILDDISABLENODEREUSE=1
+
+bash scripts/install-deps.sh
+mkdir -p "$METERING_BENCH_DIR"
+
+INFRA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/metering-bench.XXXXXXXX")"
+teardown() {
+    local rc=$?
+    trap - EXIT INT TERM
+    bash "$REPO_ROOT/scripts/infra.sh" stop "$INFRA_DIR" >/dev/null 2>&1 \
+        || echo "bench: warning: teardown of $INFRA_DIR failed" >&2
+    exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+bash scripts/infra.sh start "$INFRA_DIR"
+# shellcheck disable=SC1091
+source "$INFRA_DIR/env"
+
+echo "bench: dotnet run -c $CONFIGURATION --project $BENCH_PROJECT -- $* (results in $METERING_BENCH_DIR)" >&2
+set +e
+dotnet run -c "$CONFIGURATION" --project "$BENCH_PROJECT" -- "$@"
+rc=$?
+set -e
+exit "$rc"
