@@ -74,6 +74,12 @@ public sealed class ServerCallContext
 
     internal bool ClientAcceptsGzip { get; }
 
+    /// <summary>
+    /// Whether the request message read last had the compressed flag set in its length prefix (per message; a call
+    /// with grpc-encoding gzip may still send single messages uncompressed).
+    /// </summary>
+    internal bool LastRequestMessageCompressed { get; set; }
+
     internal bool ResponseStarted { get; set; }
 
     internal bool ResponseGzip { get; set; }

@@ -22,7 +22,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
     private readonly Method<TRequest, TResponse> _method;
     private readonly CallOptions _options;
     private readonly CancellationTokenSource? _deadlineSource;
-    private readonly CancellationTokenSource? _callSource;
+    private readonly CancellationTokenSource _callSource;
     private readonly TaskCompletionSource<Metadata> _headers = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task<HttpResponseMessage>? _sendTask;
     private HttpResponseMessage? _response;
@@ -44,15 +44,13 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
             _deadlineSource = new CancellationTokenSource(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
         }
 
-        if (_deadlineSource is not null || options.CancellationToken.CanBeCanceled)
-        {
-            _callSource = _deadlineSource is null
-                ? CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken)
-                : CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken, _deadlineSource.Token);
-        }
+        // Always cancellable: Dispose must be able to reset a call whose response headers have not arrived yet.
+        _callSource = _deadlineSource is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken)
+            : CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken, _deadlineSource.Token);
     }
 
-    public CancellationToken CallToken => _callSource?.Token ?? CancellationToken.None;
+    public CancellationToken CallToken => _callSource.Token;
 
     public Task<Metadata> ResponseHeadersTask => _headers.Task;
 
@@ -205,7 +203,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
         {
             try
             {
-                _callSource?.Cancel();
+                _callSource.Cancel();
             }
             catch (ObjectDisposedException)
             {
@@ -223,11 +221,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
         if (_status is null)
         {
             _status = new Status(StatusCode.Cancelled, "The call was disposed.");
-            _callSource?.Cancel();
-            if (_callSource is null)
-            {
-                _response?.Dispose();
-            }
+            _callSource.Cancel();
         }
 
         _requestContent?.Complete();
@@ -235,7 +229,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
         _headers.Task.Exception?.Handle(_ => true);
         _responseReader?.Complete();
         _response?.Dispose();
-        _callSource?.Dispose();
+        _callSource.Dispose();
         _deadlineSource?.Dispose();
     }
 

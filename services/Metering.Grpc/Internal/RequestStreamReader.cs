@@ -67,6 +67,7 @@ internal sealed class RequestStreamReader<T> : IAsyncStreamReader<T>
                 {
                     var message = MessageFraming.Parse(parser, payload, compressed, context.RequestGzip, maxReceiveSize);
                     reader.AdvanceTo(buffer.Start);
+                    context.LastRequestMessageCompressed = compressed;
                     return message;
                 }
             }

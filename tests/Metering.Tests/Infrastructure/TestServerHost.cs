@@ -29,6 +29,7 @@ public sealed class TestServerHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Configuration.Sources.Clear();
         builder.WebHost.UseGrpcKestrelDefaults();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
         {
