@@ -32,6 +32,7 @@ internal sealed class BenchServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Configuration.Sources.Clear();
         builder.WebHost.UseGrpcKestrelDefaults();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddGrpcRuntime();

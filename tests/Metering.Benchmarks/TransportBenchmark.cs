@@ -23,13 +23,20 @@ internal static partial class TransportBenchmark
 
         var unary = await MeasureUnaryAsync(server.Address, concurrency: 64, duration);
         var streaming = await MeasureStreamingAsync(server, streams: 4, duration);
-        var h2load = await MeasureH2LoadAsync(server, duration);
+        var h2load = await MeasureH2LoadAsync(server.Address, () => server.Counter.Ok, duration);
+        double bare;
+        await using (var calibration = await BareKestrelServer.StartAsync())
+        {
+            bare = await MeasureH2LoadAsync(calibration.Address, () => calibration.Calls, duration);
+        }
 
         BenchResults.Report("transport", "transport.json",
         [
             ("unary_calls_per_sec", "unary calls/s (our client, 64 concurrent)", unary, "calls/s"),
             ("stream_messages_per_sec", "streamed messages/s (our client, 4 streams)", streaming, "msgs/s"),
             ("h2load_unary_calls_per_sec", "h2load unary calls/s, grpc-status 0 (-c 16 -m 32)", h2load, "calls/s"),
+            ("h2load_bare_kestrel_calls_per_sec", "h2load, bare Kestrel fixed frame (calibration)", bare, "calls/s"),
+            ("h2load_ratio_to_bare_kestrel", "runtime / bare Kestrel, same run", h2load / bare, "ratio"),
         ]);
     }
 
@@ -84,18 +91,18 @@ internal static partial class TransportBenchmark
         return (server.Service.StreamedMessages - before) / stopwatch.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> MeasureH2LoadAsync(BenchServer server, TimeSpan duration)
+    private static async Task<double> MeasureH2LoadAsync(Uri address, Func<long> okCalls, TimeSpan duration)
     {
         var body = Path.Combine(Path.GetTempPath(), $"metering-bench-empty-{Environment.ProcessId}.bin");
         await File.WriteAllBytesAsync(body, new byte[5]);
         try
         {
-            var url = new Uri(server.Address, $"/{ServiceName}/UnaryCall").ToString();
+            var url = new Uri(address, $"/{ServiceName}/UnaryCall").ToString();
             await RunH2LoadAsync(url, body, 50_000);
             var estimate = 80_000 * duration.TotalSeconds;
-            var okBefore = server.Counter.Ok;
+            var okBefore = okCalls();
             var (seconds, output) = await RunH2LoadAsync(url, body, (long)estimate);
-            var ok = server.Counter.Ok - okBefore;
+            var ok = okCalls() - okBefore;
             Console.WriteLine($"h2load: {ok} calls with grpc-status 0 in {seconds:0.00} s ({FinishedLine().Match(output).Value})");
             return ok / seconds;
         }

@@ -93,18 +93,57 @@ internal sealed class RequestStreamReader<T> : IAsyncStreamReader<T>
         }
     }
 
-    /// <summary>Reads exactly one message followed by the end of the body (unary and server-streaming requests).</summary>
+    /// <summary>
+    /// Reads exactly one message followed by the end of the body (unary and server-streaming requests). When the
+    /// message and the end of the body arrive together — the usual case — this takes a single read.
+    /// </summary>
     public static async ValueTask<T> ReadSingleMessageAsync(ServerCallContext context, MessageParser<T> parser, int maxReceiveSize)
     {
         var reader = context.HttpContext.Request.BodyReader;
-        var message = await ReadMessageAsync(reader, parser, context, maxReceiveSize, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new RpcException(StatusCode.Internal, "The request has no message; a unary request carries exactly one.");
-        var extra = await ReadMessageAsync(reader, parser, context, maxReceiveSize, context.CancellationToken).ConfigureAwait(false);
-        if (extra is not null)
+        T? message = null;
+        while (true)
         {
-            throw new RpcException(StatusCode.Internal, "The request has more than one message; a unary request carries exactly one.");
-        }
+            var result = await reader.ReadAsync(context.CancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                if (message is null && MessageFraming.TryRead(ref buffer, maxReceiveSize, out var compressed, out var payload))
+                {
+                    message = MessageFraming.Parse(parser, payload, compressed, context.RequestGzip, maxReceiveSize);
+                    context.LastRequestMessageCompressed = compressed;
+                }
 
-        return message;
+                if (message is not null && buffer.Length >= GrpcProtocol.HeaderSize)
+                {
+                    throw new RpcException(StatusCode.Internal, "The request has more than one message; a unary request carries exactly one.");
+                }
+            }
+            catch
+            {
+                reader.AdvanceTo(result.Buffer.End);
+                throw;
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                var leftover = buffer.Length;
+                reader.AdvanceTo(buffer.End);
+                if (message is null)
+                {
+                    throw leftover == 0
+                        ? new RpcException(StatusCode.Internal, "The request has no message; a unary request carries exactly one.")
+                        : new RpcException(StatusCode.Internal, $"Incomplete message: the request ended inside a message ({leftover} bytes left over).");
+                }
+
+                if (leftover != 0)
+                {
+                    throw new RpcException(StatusCode.Internal, $"Incomplete message: the request ended inside a second message ({leftover} bytes left over).");
+                }
+
+                return message;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
     }
 }

@@ -45,7 +45,8 @@ internal abstract class ServerMethodHandler
             requestGzip = true;
         }
 
-        var acceptsGzip = GrpcProtocol.AcceptsGzip(headers[GrpcProtocol.AcceptEncodingHeader].ToString());
+        var acceptEncoding = headers[GrpcProtocol.AcceptEncodingHeader].ToString();
+        var acceptsGzip = GrpcProtocol.AcceptsGzip(acceptEncoding);
 
         CancellationTokenSource? deadlineSource = null;
         var deadline = DateTime.MaxValue;
@@ -66,7 +67,11 @@ internal abstract class ServerMethodHandler
         }
 
         httpContext.Response.ContentType = GrpcProtocol.ContentType;
-        httpContext.Response.Headers[GrpcProtocol.AcceptEncodingHeader] = GrpcProtocol.SupportedEncodings;
+        if (acceptEncoding.Length > 0 || requestGzip)
+        {
+            // Only a client that negotiates compression is told what this server accepts.
+            httpContext.Response.Headers[GrpcProtocol.AcceptEncodingHeader] = GrpcProtocol.SupportedEncodings;
+        }
         var context = new ServerCallContext(httpContext, FullName, deadline, token, requestGzip, acceptsGzip);
         Status status;
         try
