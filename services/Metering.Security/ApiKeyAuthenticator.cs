@@ -73,10 +73,11 @@ public sealed class ApiKeyAuthenticator
             throw Revoked();
         }
 
-        var caller = new Caller(record.KeyId, Enum.Parse<CallerRole>(record.Role, ignoreCase: true), record.HostId);
+        // One Caller per key for the life of the process: every call and stream authenticated with the key holds
+        // the same instance, so MarkRevoked reaches all of them (also after a cache refresh or a racing first use).
+        var caller = _byKeyId.GetOrAdd(record.KeyId, static (keyId, r) => new Caller(keyId, Enum.Parse<CallerRole>(r.Role, ignoreCase: true), r.HostId), record);
         _valid[cacheKey] = (caller, now + _options.KeyCacheLifetime);
-        _byKeyId[record.KeyId] = caller;
-        return caller;
+        return caller.IsRevoked ? throw Revoked() : caller;
     }
 
     /// <summary>Marks a key revoked in the cache: its cached callers, streams included, stop at once.</summary>

@@ -34,6 +34,7 @@ public static class MeteringServiceCollectionExtensions
 
         services.AddGrpcService<AdminGrpcService>(AdminReflection.Descriptor.Services[0]);
         services.AddMethodPolicy("/metering.v1.AdminService/", MethodPolicy.For(CallerRole.Admin));
+        services.AddMethodPolicy("/metering.v1.AdminService/ListHosts", MethodPolicy.For(CallerRole.Billing, CallerRole.Admin));
         return services;
     }
 

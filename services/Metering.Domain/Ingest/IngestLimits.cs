@@ -36,6 +36,13 @@ public sealed class IngestLimits
             return "Ingest:MaxCounterValue must be between 1 and 10^15.";
         }
 
+        // One batch adds at most MaxRecordsPerMessage * MaxCounterValue to a counter: that sum must fit a long and stay
+        // far below the bucket limit of 4*10^18, or it wraps before the overflow check sees it.
+        if ((decimal)MaxRecordsPerMessage * MaxCounterValue > 1_000_000_000_000_000_000m)
+        {
+            return "Ingest:MaxRecordsPerMessage * Ingest:MaxCounterValue must not exceed 10^18.";
+        }
+
         if (MaxEventAge <= TimeSpan.Zero)
         {
             return "Ingest:MaxEventAge must be positive.";

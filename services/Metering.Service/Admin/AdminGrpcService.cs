@@ -38,7 +38,10 @@ internal sealed class AdminGrpcService
         var host = new HostRecord(request.HostId, request.DisplayName, Now());
         if (!await _hosts.TryCreateAsync(host, context.CancellationToken))
         {
-            throw new RpcException(StatusCode.AlreadyExists, $"host_id '{request.HostId}' is taken.");
+            throw RpcException.WithFieldViolations(
+                StatusCode.AlreadyExists,
+                $"host_id '{request.HostId}' is taken.",
+                [new Google.Rpc.BadRequest.Types.FieldViolation { Field = "host_id", Reason = "HOST_ID_TAKEN", Description = "a host with this host_id already exists" }]);
         }
 
         return new CreateHostResponse { Host = ToWire(host) };

@@ -4,14 +4,16 @@ namespace Metering.Service.Ingest;
 /// The atomic ingest step for one host (design §4): for each batch in order, decide by its producer sequence
 /// or idempotency key whether it applies, and if so add its bucket deltas to the live counters, mark the
 /// buckets dirty and record the sequence or key — all in one Lua step, so dedup state and counters never
-/// disagree. A batch that would push a total past 4e18 is undone and reported (-3) with its sequence consumed.
+/// disagree. A batch that would push a bucket's total past 4e18 is undone and reported (-3) with its sequence
+/// consumed. The total is kept in a bucket-total key the flusher never moves (the live key restarts from zero after
+/// each flush), so the limit holds for everything the bucket ever received, flushed or not.
 /// </summary>
 internal static class IngestScript
 {
     /// <summary>
     /// KEYS[1] the host's dirty set. ARGV: [1] key prefix "m:{host}:", [2] producer state TTL (s), [3] batch count,
-    /// then per batch: kind ("s" sequence | "i" idempotency key), id, sequence or records hash, key TTL (s),
-    /// bucket count, then per bucket: member, input, output, requests, billed, records.
+    /// [4] bucket-total TTL (s), then per batch: kind ("s" sequence | "i" idempotency key), id, sequence or records
+    /// hash, key TTL (s), bucket count, then per bucket: member, input, output, requests, billed, records.
     /// Returns one integer per batch: 0 applied, -1 duplicate, -2 key reused with other records, -3 overflow,
     /// n &gt; 0 gap (n is the expected sequence).
     /// </summary>
@@ -20,9 +22,10 @@ internal static class IngestScript
         local prefix = ARGV[1]
         local producerTtl = tonumber(ARGV[2])
         local count = tonumber(ARGV[3])
+        local totalTtl = tonumber(ARGV[4])
         local fields = { 'i', 'o', 'r', 'b', 'n' }
         local limit = 4e18
-        local pos = 4
+        local pos = 5
         local results = {}
         for op = 1, count do
           local kind = ARGV[pos]
@@ -54,22 +57,29 @@ internal static class IngestScript
             for b = 0, buckets - 1 do
               local base = pos + b * 6
               local key = prefix .. 'c:' .. ARGV[base]
+              local totalKey = prefix .. 't:' .. ARGV[base]
               for f = 1, 5 do
                 local delta = ARGV[base + f]
                 if delta ~= '0' then
-                  local total = redis.call('HINCRBY', key, fields[f], delta)
+                  redis.call('HINCRBY', key, fields[f], delta)
+                  local total = redis.call('HINCRBY', totalKey, fields[f], delta)
                   if total > limit then overflow = true end
                 end
               end
+              redis.call('EXPIRE', totalKey, totalTtl)
               redis.call('SADD', dirty, ARGV[base])
             end
             if overflow then
               for b = 0, buckets - 1 do
                 local base = pos + b * 6
                 local key = prefix .. 'c:' .. ARGV[base]
+                local totalKey = prefix .. 't:' .. ARGV[base]
                 for f = 1, 5 do
                   local delta = ARGV[base + f]
-                  if delta ~= '0' then redis.call('HINCRBY', key, fields[f], '-' .. delta) end
+                  if delta ~= '0' then
+                    redis.call('HINCRBY', key, fields[f], '-' .. delta)
+                    redis.call('HINCRBY', totalKey, fields[f], '-' .. delta)
+                  end
                 end
               end
               result = -3

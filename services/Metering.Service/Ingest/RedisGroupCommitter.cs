@@ -23,11 +23,12 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
     private readonly SemaphoreSlim _commitSlots;
     private readonly RedisValue _producerTtl;
     private readonly RedisValue _keyTtl;
+    private readonly RedisValue _bucketTotalTtl;
     private readonly Task _loop;
     private long _commits;
     private long _batches;
 
-    public RedisGroupCommitter(RedisConnection redis, IOptions<IngestOptions> options, ILogger<RedisGroupCommitter> logger)
+    public RedisGroupCommitter(RedisConnection redis, IOptions<IngestOptions> options, IOptions<IngestLimits> limits, ILogger<RedisGroupCommitter> logger)
     {
         _redis = redis;
         _options = options.Value;
@@ -35,6 +36,9 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
         _commitSlots = new SemaphoreSlim(_options.MaxConcurrentCommits);
         _producerTtl = ((long)_options.ProducerStateTtl.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         _keyTtl = ((long)_options.IdempotencyWindow.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+
+        // A bucket takes usage while its hour is younger than MaxEventAge; its total must outlive that.
+        _bucketTotalTtl = ((long)(limits.Value.MaxEventAge + TimeSpan.FromDays(1)).TotalSeconds).ToString(CultureInfo.InvariantCulture);
         _loop = Task.Run(RunAsync);
     }
 
@@ -148,7 +152,7 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
         try
         {
             var keys = _redis.Keys.For(group[0].HostId);
-            var size = 3;
+            var size = 4;
             foreach (var commit in group)
             {
                 size += 5 + commit.Deltas.Length * 6;
@@ -158,7 +162,8 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
             args[0] = keys.PrefixValue;
             args[1] = _producerTtl;
             args[2] = group.Count;
-            var pos = 3;
+            args[3] = _bucketTotalTtl;
+            var pos = 4;
             foreach (var commit in group)
             {
                 args[pos++] = commit.BySequence ? "s" : "i";

@@ -8,6 +8,8 @@ namespace Metering.Service.Redis;
 /// Lua step may touch them all:
 /// <list type="bullet">
 /// <item><c>m:{h}:c:&lt;hour&gt;:&lt;model&gt;</c> live counters (hash: i, o, r, b, n)</item>
+/// <item><c>m:{h}:t:&lt;hour&gt;:&lt;model&gt;</c> everything a bucket ever received (hash: i, o, r, b, n), for the
+/// overflow limit; never flushed, expires after the bucket can take no more usage</item>
 /// <item><c>m:{h}:dirty</c> set of live buckets "&lt;hour&gt;:&lt;model&gt;"</item>
 /// <item><c>m:{h}:p:&lt;producer&gt;</c> last applied sequence of a producer</item>
 /// <item><c>m:{h}:i:&lt;key&gt;</c> hash of the records accepted under an idempotency key</item>
