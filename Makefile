@@ -9,7 +9,7 @@ INFRA_DIR     ?= .run/infra
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help build test run bench lint infra-up infra-down clean
+.PHONY: help build test run bench chaos lint infra-up infra-down clean
 
 help: ## list the targets
 	@echo "Metering — make targets:"
@@ -28,6 +28,9 @@ run: ## install deps, start infra under .run/infra and the services; Ctrl-C stop
 
 bench: ## transport, ingest, flush and settlement benchmarks; results under .bench/
 	bash scripts/bench.sh $(BENCH_ARGS)
+
+chaos: ## fault-injection suite: SIGKILL service, restart Redis, stop PostgreSQL, crash the flusher (CHAOS_CYCLES=50)
+	bash scripts/chaos.sh
 
 lint: ## buf lint of the protos (buf from npm, into .tools/)
 	bash scripts/lint.sh

@@ -12,8 +12,8 @@ namespace Metering.Persistence;
 public sealed class UsageFlushWriter
 {
     private const string RecordFlushesSql = """
-        INSERT INTO usage_flushes (flush_id, host_id, buckets, flushed_at)
-        SELECT * FROM unnest(@FlushIds::text[], @HostIds::text[], @Buckets::int[], @At::timestamptz[])
+        INSERT INTO usage_flushes (flush_id, host_id, buckets, flushed_at, cut_stamp)
+        SELECT * FROM unnest(@FlushIds::text[], @HostIds::text[], @Buckets::int[], @At::timestamptz[], @CutStamps::bigint[])
         ON CONFLICT (flush_id) DO NOTHING
         RETURNING flush_id
         """;
@@ -53,6 +53,7 @@ public sealed class UsageFlushWriter
             HostIds = snapshots.Select(s => s.HostId).ToArray(),
             Buckets = snapshots.Select(s => s.Rows.Count).ToArray(),
             At = snapshots.Select(_ => nowUtc).ToArray(),
+            CutStamps = snapshots.Select(s => s.CutStamp).ToArray(),
         }, transaction, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
 
         var rows = snapshots.Where(s => recorded.Contains(s.FlushId)).SelectMany(s => s.Rows)

@@ -26,15 +26,23 @@ public sealed class UsageRepository
 
     private const string CommittedFlushesSql = "SELECT flush_id FROM usage_flushes WHERE flush_id = ANY(@FlushIds)";
 
+    private const string LatestCutsSql = """
+        SELECT host_id AS HostId, max(cut_stamp) AS CutStamp FROM usage_flushes
+        WHERE @AllHosts OR host_id = ANY(@Hosts)
+        GROUP BY host_id
+        """;
+
     private readonly NpgsqlDataSource _dataSource;
 
     public UsageRepository(NpgsqlDataSource dataSource) => _dataSource = dataSource;
 
     /// <summary>
-    /// Reads the query's grouped rows and which of <paramref name="snapshotFlushIds"/> are already committed, in one
-    /// repeatable-read transaction: a snapshot is counted from PostgreSQL or from Redis, never both, never neither.
+    /// Reads, in one repeatable-read transaction, the query's grouped rows, which of <paramref name="snapshotFlushIds"/>
+    /// are already committed, and the latest committed cut stamp of each host: a snapshot is counted from
+    /// PostgreSQL or from Redis, never both, never neither; a cut later than the Redis read tells the caller to read
+    /// again.
     /// </summary>
-    public async Task<(List<(string HostKey, string ModelKey, DateTime? Bucket, UsageCounters Counters)> Rows, HashSet<string> CommittedFlushIds)> QueryAsync(
+    public async Task<(List<(string HostKey, string ModelKey, DateTime? Bucket, UsageCounters Counters)> Rows, HashSet<string> CommittedFlushIds, Dictionary<string, long> LatestCuts)> QueryAsync(
         UsageQuery query, IReadOnlyCollection<string> snapshotFlushIds, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -67,9 +75,11 @@ public sealed class UsageRepository
             Models = query.Models?.ToArray() ?? [],
         };
         var rows = await connection.QueryAsync<UsageSqlRow>(new CommandDefinition(QuerySql, parameters, transaction, cancellationToken: cancellationToken));
+        var latestCuts = (await connection.QueryAsync<(string HostId, long CutStamp)>(new CommandDefinition(LatestCutsSql, new { parameters.AllHosts, parameters.Hosts }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(c => c.HostId, c => c.CutStamp, StringComparer.Ordinal);
         await transaction.CommitAsync(cancellationToken);
         return (rows.Select(r => (r.HostKey, r.ModelKey, r.Bucket is { } b ? DateTime.SpecifyKind(b, DateTimeKind.Utc) : (DateTime?)null,
-            new UsageCounters(r.InputTokens, r.OutputTokens, r.Requests, r.BilledMicros, r.Records))).ToList(), committed);
+            new UsageCounters(r.InputTokens, r.OutputTokens, r.Requests, r.BilledMicros, r.Records))).ToList(), committed, latestCuts);
     }
 
     private sealed record UsageSqlRow(string HostKey, string ModelKey, DateTime? Bucket, long InputTokens, long OutputTokens, long Requests, long BilledMicros, long Records);

@@ -181,6 +181,20 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
             await stream.WriteAsync(framed, token).ConfigureAwait(false);
             await stream.FlushAsync(token).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (!CallToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The HTTP/2 stack cancelled the request body by itself: the server has ended the call (RST_STREAM NO_ERROR
+            // after its response). The call is not failed here, so the response side still reports the real status.
+            try
+            {
+                await GetResponseReaderAsync().ConfigureAwait(false);
+            }
+            catch (Exception) when (_status is not null)
+            {
+            }
+
+            throw new RpcException(_status is { Code: not StatusCode.OK } status ? status : new Status(StatusCode.Unavailable, "The server closed the request stream; read the responses for the call's status."), _trailers ?? []);
+        }
         catch (Exception ex) when (ex is not RpcException)
         {
             throw Fail(ex);

@@ -12,12 +12,17 @@ namespace Metering.Service.Flush;
 /// </summary>
 internal sealed class RedisSnapshotStore
 {
-    /// <summary>KEYS[1] dirty set; ARGV[1] prefix, [2] flush id. Returns member, hash, member, hash, ...</summary>
+    /// <summary>
+    /// KEYS[1] dirty set; ARGV[1] prefix, [2] unique part of the flush id. The flush id is "&lt;TIME in µs&gt;-&lt;unique
+    /// part&gt;". Returns { flush id, { member, hash, member, hash, ... } }, or {} when nothing was live.
+    /// </summary>
     private const string CutScript = """
         local prefix = ARGV[1]
         local members = redis.call('SMEMBERS', KEYS[1])
         if #members == 0 then return {} end
-        local snapshot = prefix .. 's:' .. ARGV[2]
+        local now = redis.call('TIME')
+        local id = now[1] .. string.format('%06d', tonumber(now[2])) .. '-' .. ARGV[2]
+        local snapshot = prefix .. 's:' .. id
         local out = {}
         for _, member in ipairs(members) do
           local key = prefix .. 'c:' .. member
@@ -30,8 +35,8 @@ internal sealed class RedisSnapshotStore
           out[#out + 1] = hash
         end
         redis.call('DEL', KEYS[1])
-        redis.call('SADD', prefix .. 'snaps', ARGV[2])
-        return out
+        redis.call('SADD', prefix .. 'snaps', id)
+        return { id, out }
         """;
 
     private const string DeleteScript = """
@@ -44,16 +49,22 @@ internal sealed class RedisSnapshotStore
 
     public RedisSnapshotStore(RedisConnection redis) => _redis = redis;
 
-    /// <summary>Cuts the host's live buckets into snapshot <paramref name="flushId"/>; null when nothing was live.</summary>
-    public async Task<UsageFlushSnapshot?> CutAsync(string hostId, string flushId)
+    /// <summary>
+    /// Cuts the host's live buckets into a snapshot whose flush id ends in <paramref name="uniquePart"/>; null when
+    /// nothing was live.
+    /// </summary>
+    public async Task<UsageFlushSnapshot?> CutAsync(string hostId, string uniquePart)
     {
         var database = await _redis.GetDatabaseAsync();
         var keys = _redis.Keys.For(hostId);
-        var result = (RedisResult[])(await database.ScriptEvaluateAsync(CutScript, [keys.Dirty], [keys.PrefixValue, flushId]))!;
-        if (result.Length == 0)
+        var answer = (RedisResult[])(await database.ScriptEvaluateAsync(CutScript, [keys.Dirty], [keys.PrefixValue, uniquePart]))!;
+        if (answer.Length == 0)
         {
             return null;
         }
+
+        var flushId = (string)answer[0]!;
+        var result = (RedisResult[])answer[1]!;
 
         var rows = new List<UsageFlushRow>(result.Length / 2);
         for (var i = 0; i + 1 < result.Length; i += 2)

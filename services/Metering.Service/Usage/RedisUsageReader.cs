@@ -11,8 +11,12 @@ namespace Metering.Service.Usage;
 /// </summary>
 internal sealed class RedisUsageReader
 {
-    /// <summary>KEYS[1] dirty set; ARGV[1] prefix, [2] start hour, [3] end (exclusive), unix seconds.</summary>
+    /// <summary>
+    /// KEYS[1] dirty set; ARGV[1] prefix, [2] start hour, [3] end (exclusive), unix seconds.
+    /// Returns { live, snapshots, TIME in µs as a string }.
+    /// </summary>
     private const string ReadScript = """
+        local now = redis.call('TIME')
         local prefix = ARGV[1]
         local startHour = tonumber(ARGV[2])
         local endHour = tonumber(ARGV[3])
@@ -29,7 +33,7 @@ internal sealed class RedisUsageReader
           snapshots[#snapshots + 1] = id
           snapshots[#snapshots + 1] = redis.call('HGETALL', prefix .. 's:' .. id)
         end
-        return { live, snapshots }
+        return { live, snapshots, now[1] .. string.format('%06d', tonumber(now[2])) }
         """;
 
     private readonly RedisConnection _redis;
@@ -56,7 +60,8 @@ internal sealed class RedisUsageReader
             snapshots.Add(((string)snapshotItems[i]!, ParseSnapshot((RedisResult[])snapshotItems[i + 1]!)));
         }
 
-        return new HostRedisUsage(hostId, live, snapshots);
+        var readStamp = long.Parse((string)result[2]!, CultureInfo.InvariantCulture);
+        return new HostRedisUsage(hostId, live, snapshots, readStamp);
     }
 
     internal static UsageCounters ParseCounters(RedisResult[] hash)

@@ -1,16 +1,22 @@
 using Metering.Domain.Usage;
+using Metering.Grpc;
 using Metering.Persistence;
 
 namespace Metering.Service.Usage;
 
 /// <summary>
-/// Answers usage queries exactly at any moment (design §5): first Redis (live counters and flush snapshots, one
-/// atomic read per host), then PostgreSQL in one repeatable-read transaction that also says which of the seen
-/// snapshots are already committed. A committed snapshot is taken from PostgreSQL, an uncommitted one from
-/// Redis; a snapshot deleted before the Redis read was committed before it, so PostgreSQL has it.
+/// Answers usage queries exactly at any moment (design §5). First Redis: live counters and flush snapshots, one
+/// atomic read per host, stamped with Redis TIME. Then PostgreSQL, in one repeatable-read transaction that also
+/// says which of the seen snapshots are committed and when each host's latest committed cut happened. A committed
+/// snapshot is taken from PostgreSQL, an uncommitted one from Redis; a snapshot deleted before the Redis read was
+/// committed before it, so PostgreSQL has it. A cut made after the Redis read and committed before the PostgreSQL
+/// read would be counted twice (live in Redis, and in PostgreSQL): that is detected by its stamp and the query reads
+/// again — rare, as a host is cut once per flush interval.
 /// </summary>
 internal sealed class UsageQueryService
 {
+    private const int MaxAttempts = 5;
+
     private readonly RedisUsageReader _redis;
     private readonly UsageRepository _usage;
     private readonly HostRepository _hosts;
@@ -25,10 +31,29 @@ internal sealed class UsageQueryService
     public async Task<List<UsageRowResult>> QueryAsync(UsageQuery query, CancellationToken cancellationToken)
     {
         var hosts = query.Hosts ?? (IReadOnlyCollection<string>)await _hosts.ListIdsAsync(cancellationToken);
-        var fromRedis = await Task.WhenAll(hosts.Select(host => _redis.ReadAsync(host, query)));
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            if (await TryQueryAsync(query, hosts, cancellationToken) is { } rows)
+            {
+                return rows;
+            }
+        }
 
+        throw new RpcException(StatusCode.Unavailable, "Usage kept moving to PostgreSQL during the query; retry.");
+    }
+
+    private async Task<List<UsageRowResult>?> TryQueryAsync(UsageQuery query, IReadOnlyCollection<string> hosts, CancellationToken cancellationToken)
+    {
+        var fromRedis = await Task.WhenAll(hosts.Select(host => _redis.ReadAsync(host, query)));
         var snapshotIds = fromRedis.SelectMany(h => h.Snapshots.Select(s => s.FlushId)).ToList();
-        var (rows, committed) = await _usage.QueryAsync(query, snapshotIds, cancellationToken);
+        var (rows, committed, latestCuts) = await _usage.QueryAsync(query, snapshotIds, cancellationToken);
+        foreach (var host in fromRedis)
+        {
+            if (latestCuts.TryGetValue(host.HostId, out var latest) && latest > host.ReadStamp)
+            {
+                return null;
+            }
+        }
 
         var aggregation = new UsageAggregation(query);
         foreach (var row in rows)

@@ -1,7 +1,9 @@
 using Metering.Contracts.V1;
 using Metering.Grpc;
 using Metering.Persistence;
+using Metering.Domain.Usage;
 using Metering.Service.Flush;
+using Metering.Service.Usage;
 using Metering.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -83,6 +85,28 @@ public sealed class FlushTests : IAsyncLifetime
         Assert.Equal(10, (await Rpc.TotalsByModelAsync(_channel, key))["m"].InputTokens);
         await _service.Services.GetRequiredService<UsageFlusher>().FlushOnceAsync(CancellationToken.None);
         Assert.Equal(10, await SumInputInPostgresAsync("flush-orphan"));
+        Assert.Equal(10, (await Rpc.TotalsByModelAsync(_channel, key))["m"].InputTokens);
+    }
+
+    [Fact]
+    public async Task CutCommittedBetweenRedisAndPostgresReads_IsDetectedByItsStamp()
+    {
+        var key = await Rpc.CreateHostWithKeyAsync(_channel, "flush-race");
+        await ReportAsync(key, "k1", Rpc.Record("m", 10));
+        var hour = DateTime.UtcNow.Date;
+        var query = new UsageQuery(hour.AddDays(-2), hour.AddDays(2), new HashSet<string> { "flush-race" }, null, false, false, UsageGranularity.Total);
+
+        // The query's Redis read sees the bucket live...
+        var redisRead = await _service.Services.GetRequiredService<RedisUsageReader>().ReadAsync("flush-race", query);
+        Assert.Single(redisRead.Live);
+
+        // ...a flush cuts and commits it before the PostgreSQL read...
+        Assert.Equal(1, await _service.Services.GetRequiredService<UsageFlusher>().FlushOnceAsync(CancellationToken.None));
+        var (rows, _, latestCuts) = await _service.Services.GetRequiredService<UsageRepository>().QueryAsync(query, [], CancellationToken.None);
+        Assert.Equal(10, rows.Single().Counters.InputTokens);
+
+        // ...so counting both would say 20: the cut's stamp is later than the Redis read, and the query reads again.
+        Assert.True(latestCuts["flush-race"] > redisRead.ReadStamp);
         Assert.Equal(10, (await Rpc.TotalsByModelAsync(_channel, key))["m"].InputTokens);
     }
 

@@ -1,0 +1,143 @@
+using System.Globalization;
+using Metering.Cli.Rendering;
+using Metering.Contracts.V1;
+
+namespace Metering.Cli.Demo;
+
+/// <summary>What the demo prints: live tables, the month's usage, statements, delivery statistics, the exactly-once line.</summary>
+internal sealed partial class DemoRunner
+{
+    private void WriteLive(TimeSpan elapsed, Dictionary<(string Host, string Model), UsageTotals> counted)
+    {
+        _out.WriteLine($"t+{elapsed.TotalSeconds,3:0}s  tokens (in+out) counted by GetUsage in this run, per host and model");
+        var columns = new List<(string, Align)> { ("Host", Align.Left) };
+        columns.AddRange(DemoCatalog.Models.Select(m => (m.Name, Align.Right)));
+        columns.Add(("Tokens", Align.Right));
+        columns.Add(("Requests", Align.Right));
+        columns.Add(("Records acked", Align.Right));
+        var table = new TextTable([.. columns]);
+        foreach (var host in DemoCatalog.Hosts)
+        {
+            var cells = new List<string> { host.HostId };
+            var total = default(UsageTotals);
+            foreach (var model in DemoCatalog.Models)
+            {
+                var usage = counted.GetValueOrDefault((host.HostId, model.Name));
+                cells.Add(Numbers.Compact(usage.Tokens));
+                total += usage;
+            }
+
+            var acked = _gateways.Where(g => g.HostId == host.HostId).Sum(g => { var s = g.Stats; return s.RecordsAccepted + s.RecordsDuplicate; });
+            cells.Add(Numbers.Compact(total.Tokens));
+            cells.Add(Numbers.Count(total.Requests));
+            cells.Add(Numbers.Count(acked));
+            table.AddRow([.. cells]);
+        }
+
+        table.WriteTo(_out, "  ");
+    }
+
+    private async Task WriteReportAsync(string period, IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
+    {
+        var monthStart = DateTimeOffset.ParseExact(period + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        var query = Query(monthStart, monthStart.AddMonths(1));
+        var rows = new List<UsageRow>();
+        await foreach (var row in _context.Metering.Usage.GetAllUsageAsync(query, cancellationToken))
+        {
+            rows.Add(row);
+        }
+
+        _out.WriteLine($"== Usage of {period} (metering usage --from {period} --to {monthStart.AddMonths(1):yyyy-MM} --by host,model)");
+        UsageWriter.WriteTable(_out, rows, query.GroupBy, query.Granularity, "  ");
+        _out.WriteLine();
+
+        foreach (var statement in statements)
+        {
+            _out.WriteLine($"== Statement of {statement.HostId} for {period} (metering statements show --host {statement.HostId} --period {period})");
+            StatementRenderer.Write(_out, statement);
+            _out.WriteLine();
+        }
+
+        _out.WriteLine("== Delivery by the gateways' UsageReporters");
+        var table = new TextTable(
+            ("Gateway", Align.Left),
+            ("Producer", Align.Left),
+            ("Recorded", Align.Right),
+            ("Acked", Align.Right),
+            ("Duplicates", Align.Right),
+            ("Rejected", Align.Right),
+            ("Dropped", Align.Right),
+            ("Batches", Align.Right),
+            ("Resent", Align.Right),
+            ("Reconnects", Align.Right));
+        var totals = new long[8];
+        foreach (var gateway in _gateways)
+        {
+            var s = gateway.Stats;
+            long[] values = [s.RecordsRecorded, s.RecordsAccepted + s.RecordsDuplicate, s.RecordsDuplicate, s.RecordsRejected, s.RecordsDropped, s.BatchesAccepted + s.BatchesDuplicate + s.BatchesRejected, s.BatchesResent, s.Reconnects];
+            for (var i = 0; i < values.Length; i++)
+            {
+                totals[i] += values[i];
+            }
+
+            table.AddRow([gateway.Name, gateway.ProducerId, .. values.Select(Numbers.Count)]);
+        }
+
+        table.AddRule();
+        table.AddRow(["Total", string.Empty, .. totals.Select(Numbers.Count)]);
+        table.WriteTo(_out, "  ");
+        _out.WriteLine("  Acked = ACCEPTED + DUPLICATE records (a duplicate is a resend the server had already applied: delivered once).");
+        _out.WriteLine();
+    }
+
+    /// <summary>
+    /// Prints the exactly-once verdict: every reporter resolved all it recorded (acked + rejected = recorded, nothing
+    /// pending), and the counters of the acked records equal, per host and model, what GetUsage counted in this run.
+    /// </summary>
+    private bool WriteExactlyOnce(Dictionary<(string Host, string Model), UsageTotals> counted)
+    {
+        var stats = _gateways.Select(g => g.Stats).ToList();
+        var recorded = stats.Sum(s => s.RecordsRecorded);
+        var acked = stats.Sum(s => s.RecordsAccepted + s.RecordsDuplicate);
+        var rejected = stats.Sum(s => s.RecordsRejected);
+        var pending = stats.Sum(s => s.UnackedBatches);
+        var expected = Expected();
+        var ackedTotals = expected.Values.Aggregate(default(UsageTotals), (a, b) => a + b);
+        var countedTotals = counted.Values.Aggregate(default(UsageTotals), (a, b) => a + b);
+
+        var problems = new List<string>();
+        if (acked + rejected != recorded || pending != 0)
+        {
+            problems.Add($"reporters recorded {Numbers.Count(recorded)} records but resolved {Numbers.Count(acked + rejected)} ({pending} batches still unacknowledged)");
+        }
+
+        foreach (var key in expected.Keys.Union(counted.Keys).OrderBy(k => k.Item1, StringComparer.Ordinal).ThenBy(k => k.Item2, StringComparer.Ordinal))
+        {
+            var want = expected.GetValueOrDefault(key);
+            var got = counted.GetValueOrDefault(key);
+            if (want != got)
+            {
+                problems.Add($"{key.Item1}/{key.Item2}: acked {Describe(want)}, counted {Describe(got)}");
+            }
+        }
+
+        var summary = $"{Numbers.Count(acked)} records acked = {Numbers.Count(recorded)} recorded - {Numbers.Count(rejected)} rejected; " +
+            $"their {Numbers.Count(ackedTotals.Requests)} requests and {Numbers.Count(ackedTotals.Tokens)} tokens";
+        if (problems.Count == 0)
+        {
+            _out.WriteLine($"exactly-once: OK: {summary} == counted by GetUsage ({Numbers.Count(countedTotals.Requests)} requests, {Numbers.Count(countedTotals.Tokens)} tokens), for every host and model.");
+            return true;
+        }
+
+        _out.WriteLine($"exactly-once: MISMATCH: {summary}, but GetUsage counted {Numbers.Count(countedTotals.Requests)} requests and {Numbers.Count(countedTotals.Tokens)} tokens:");
+        foreach (var problem in problems)
+        {
+            _out.WriteLine("  " + problem);
+        }
+
+        return false;
+    }
+
+    private static string Describe(UsageTotals t)
+        => $"{Numbers.Count(t.Requests)} req / {Numbers.Count(t.InputTokens)} in / {Numbers.Count(t.OutputTokens)} out / {Numbers.Count(t.BilledMicros)} billed micros";
+}
