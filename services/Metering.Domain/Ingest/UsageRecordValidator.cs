@@ -43,9 +43,10 @@ public sealed class UsageRecordValidator
             valid &= CheckCounter(index, "billed_micros", billed, ref violations);
         }
 
-        if (inputTokens <= 0 && outputTokens <= 0 && requests <= 0 && (billedMicros ?? 0) <= 0)
+        if (inputTokens <= 0 && outputTokens <= 0 && requests <= 0)
         {
-            Add(ref violations, index, "input_tokens", ViolationReasons.NoPositiveCounter, "at least one of input_tokens, output_tokens, requests, billed_micros must be positive");
+            // billed_micros alone is money without usage: the wire contract asks for usage.
+            Add(ref violations, index, "input_tokens", ViolationReasons.NoPositiveCounter, "at least one of input_tokens, output_tokens, requests must be positive");
             valid = false;
         }
 
