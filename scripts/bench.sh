@@ -18,6 +18,13 @@ export MSBUILDDISABLENODEREUSE=1
 bash scripts/install-deps.sh
 mkdir -p "$METERING_BENCH_DIR"
 
+# The ingest benchmark starts the service and the load generator as their own processes, from these builds.
+export METERING_BENCH_CONFIGURATION="$CONFIGURATION"
+for project in services/Metering.Service/Metering.Service.csproj clients/Metering.LoadGen/Metering.LoadGen.csproj; do
+    echo "bench: dotnet build -c $CONFIGURATION $project" >&2
+    dotnet build -c "$CONFIGURATION" "$project" -nologo -v q >&2
+done
+
 INFRA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/metering-bench.XXXXXXXX")"
 teardown() {
     local rc=$?

@@ -1,12 +1,26 @@
 using System.Globalization;
 using Metering.Benchmarks;
 
-// `make bench`: every benchmark in turn, or the ones named on the command line (transport).
-var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
-var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(10);
+// `make bench`: every benchmark in turn, or the ones named on the command line (transport, ingest, flush).
+// --seconds N shortens each measure (transport: 10 s by default; ingest: 30 s per run by default).
+var secondsAt = Array.IndexOf(args, "--seconds");
+var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && i != secondsAt + 1).ToList();
+var seconds = secondsAt >= 0 && secondsAt + 1 < args.Length ? int.Parse(args[secondsAt + 1], CultureInfo.InvariantCulture) : (int?)null;
 var all = names.Count == 0;
 
 if (all || names.Contains("transport"))
 {
-    await TransportBenchmark.RunAsync(TimeSpan.FromSeconds(seconds));
+    await TransportBenchmark.RunAsync(TimeSpan.FromSeconds(seconds ?? 10));
+}
+
+if (all || names.Contains("ingest"))
+{
+    Environment.ExitCode = await IngestBenchmark.RunAsync(TimeSpan.FromSeconds(seconds ?? 30));
+}
+
+if (all || names.Contains("flush"))
+{
+    await FlushBenchmark.RunAsync(
+        Environment.GetEnvironmentVariable("METERING_REDIS") ?? throw new InvalidOperationException("METERING_REDIS is not set (run through `make bench`)."),
+        Environment.GetEnvironmentVariable("METERING_POSTGRES") ?? throw new InvalidOperationException("METERING_POSTGRES is not set (run through `make bench`)."));
 }
