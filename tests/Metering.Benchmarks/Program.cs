@@ -4,7 +4,7 @@ using Metering.Benchmarks;
 // `make bench`: every benchmark in turn, or the ones named on the command line (transport, ingest, flush).
 // --seconds N shortens each measure (transport: 10 s by default; ingest: 30 s per run by default).
 var secondsAt = Array.IndexOf(args, "--seconds");
-var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && i != secondsAt + 1).ToList();
+var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (secondsAt < 0 || i != secondsAt + 1)).ToList();
 var seconds = secondsAt >= 0 && secondsAt + 1 < args.Length ? int.Parse(args[secondsAt + 1], CultureInfo.InvariantCulture) : (int?)null;
 var all = names.Count == 0;
 
