@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+using Metering.Domain.Settlement;
+using Metering.Persistence.Settlement;
+using Microsoft.Extensions.Options;
+
+namespace Metering.Settlement.Application;
+
+/// <summary>
+/// RunSettlement: computes the DRAFT statements of one period, with the adjustments they carry, from the flushed
+/// usage and the agreements in force, and stores them replacing the previous drafts. FINAL statements are skipped.
+/// Reads and writes happen in one transaction (see <see cref="SettlementRunSession"/>); the arithmetic is the
+/// domain's (<see cref="StatementCalculator"/>, <see cref="AdjustmentCalculator"/>).
+/// </summary>
+internal sealed class SettlementEngine
+{
+    private readonly SettlementRunStore _store;
+    private readonly TimeProvider _time;
+    private readonly SettlementOptions _options;
+
+    public SettlementEngine(SettlementRunStore store, TimeProvider time, IOptions<SettlementOptions> options)
+    {
+        _store = store;
+        _time = time;
+        _options = options.Value;
+    }
+
+    /// <summary>
+    /// Settles <paramref name="period"/> for <paramref name="hostIds"/>, or, when null or empty, for every host with an
+    /// agreement in force for the period or usage in it.
+    /// </summary>
+    public async Task<SettlementRunResult> RunAsync(YearMonth period, IReadOnlyCollection<string>? hostIds, CancellationToken cancellationToken)
+    {
+        var now = _time.UtcNowMicroseconds();
+        if (period.StartUtc > now)
+        {
+            throw SettlementFailure.Invalid("period", SettlementReasons.OutOfRange, $"{period} has not started yet");
+        }
+
+        var filter = hostIds is { Count: > 0 } ? hostIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() : null;
+        await using var session = await _store.BeginAsync(period, cancellationToken);
+        if (filter is not null && await session.FindUnknownHostsAsync(filter, cancellationToken) is { Count: > 0 } unknown)
+        {
+            throw SettlementFailure.NotFound($"host_ids: unknown host(s) {string.Join(", ", unknown.Select(h => $"'{h}'"))}.");
+        }
+
+        var existing = await session.LockStatementsAsync(filter, cancellationToken);
+        var agreements = await session.ReadAgreementsInForceAsync(filter, period, cancellationToken);
+        var usage = await session.ReadUsageAsync(filter, period, cancellationToken);
+        var hosts = filter ?? agreements.Keys.Union(usage.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+        var skipped = new List<(string, SettlementSkipReason)>();
+        var toCompute = new List<string>();
+        foreach (var host in hosts)
+        {
+            if (existing.TryGetValue(host, out var stored) && stored.Status == StatementStatus.Final)
+            {
+                skipped.Add((host, SettlementSkipReason.Final));
+            }
+            else if (!agreements.ContainsKey(host))
+            {
+                skipped.Add((host, SettlementSkipReason.NoAgreement));
+            }
+            else
+            {
+                toCompute.Add(host);
+            }
+        }
+
+        var adjustments = await ComputeAdjustmentsAsync(session, period, toCompute, cancellationToken);
+        var drafts = new List<Statement>(toCompute.Count);
+        foreach (var host in toCompute)
+        {
+            var agreement = agreements[host];
+            var result = StatementCalculator.ComputePeriod(agreement.Terms, usage.GetValueOrDefault(host) ?? []);
+            var id = existing.TryGetValue(host, out var stored) ? stored.StatementId : NewStatementId();
+            drafts.Add(StatementComposer.ComposeDraft(id, agreement, period, result, adjustments.GetValueOrDefault(host) ?? [], now));
+        }
+
+        var revision = await session.WriteDraftsAsync(drafts, cancellationToken);
+        await session.CommitAsync(cancellationToken);
+        return new SettlementRunResult(drafts.Select(d => d with { ComputedRevision = revision }).ToList(), skipped);
+    }
+
+    /// <summary>
+    /// For each host, the corrections of earlier FINAL periods this period's statement carries: each such period
+    /// recomputed from today's usage with its own terms, minus what has been settled for it.
+    /// </summary>
+    private async Task<Dictionary<string, List<AdjustmentResult>>> ComputeAdjustmentsAsync(
+        SettlementRunSession session, YearMonth period, IReadOnlyList<string> hosts, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, List<AdjustmentResult>>(StringComparer.Ordinal);
+        var lookback = _options.AdjustmentLookbackMonths;
+        var earlier = await session.ReadEarlierStatusesAsync(hosts, period.AddMonths(-lookback), cancellationToken);
+        var keys = new List<(string HostId, YearMonth Period)>();
+        foreach (var (host, statuses) in earlier)
+        {
+            foreach (var corrected in AdjustmentCarrier.PeriodsCarriedBy(period, statuses, lookback))
+            {
+                keys.Add((host, corrected));
+            }
+        }
+
+        if (keys.Count == 0)
+        {
+            return result;
+        }
+
+        var settled = await session.ReadSettledAsync(keys, cancellationToken);
+        foreach (var group in keys.GroupBy(k => k.Period))
+        {
+            var usage = await session.ReadUsageAsync(group.Select(k => k.HostId).ToList(), group.Key, cancellationToken);
+            foreach (var (host, corrected) in group)
+            {
+                if (settled.TryGetValue((host, corrected), out var basis)
+                    && AdjustmentCalculator.Compute(basis, usage.GetValueOrDefault(host) ?? []) is { } adjustment)
+                {
+                    if (!result.TryGetValue(host, out var list))
+                    {
+                        result[host] = list = [];
+                    }
+
+                    list.Add(adjustment);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static string NewStatementId() => "st_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+}

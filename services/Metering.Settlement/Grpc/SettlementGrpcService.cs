@@ -1,0 +1,176 @@
+using System.Globalization;
+using Metering.Contracts.V1;
+using Metering.Domain.Settlement;
+using Metering.Grpc;
+using Metering.Persistence.Settlement;
+using Metering.Security;
+using Metering.Settlement.Application;
+using DomainStatement = Metering.Domain.Settlement.Statement;
+using DomainStatus = Metering.Domain.Settlement.StatementStatus;
+
+namespace Metering.Settlement.Grpc;
+
+/// <summary>metering.v1.SettlementService: validates and maps requests, calls the settlement layer, maps back.</summary>
+internal sealed class SettlementGrpcService
+{
+    private readonly AgreementService _agreementService;
+    private readonly AgreementRepository _agreements;
+    private readonly SettlementEngine _engine;
+    private readonly StatementRepository _statements;
+    private readonly StatementFinalizer _finalizer;
+
+    public SettlementGrpcService(AgreementService agreementService, AgreementRepository agreements, SettlementEngine engine, StatementRepository statements, StatementFinalizer finalizer)
+    {
+        _agreementService = agreementService;
+        _agreements = agreements;
+        _engine = engine;
+        _statements = statements;
+        _finalizer = finalizer;
+    }
+
+    public async Task<UpsertAgreementResponse> UpsertAgreement(UpsertAgreementRequest request, ServerCallContext context)
+    {
+        var (agreement, created) = await SettlementErrors.MapAsync(() => _agreementService.UpsertAsync(SettlementMapper.ToInput(request.Agreement), context.CancellationToken));
+        return new UpsertAgreementResponse { Agreement = SettlementMapper.ToWire(agreement), Created = created };
+    }
+
+    public async Task<ListAgreementsResponse> ListAgreements(ListAgreementsRequest request, ServerCallContext context)
+    {
+        var size = PageToken.PageSize(request.PageSize);
+        var inForce = SettlementMapper.ParseOptionalMonth(request.InForceMonth, "in_force_month");
+        (string, YearMonth)? after = PageToken.Read(request, request.PageToken, WithoutPaging) is { } key ? (key.First, TokenMonth(key.Second)) : null;
+        var hosts = request.HostIds.Count > 0 ? request.HostIds.Distinct(StringComparer.Ordinal).ToList() : null;
+        var page = await _agreements.ListAsync(new AgreementListQuery(hosts, inForce, after, size + 1), context.CancellationToken);
+        var response = new ListAgreementsResponse();
+        response.Agreements.AddRange(page.Take(size).Select(SettlementMapper.ToWire));
+        if (page.Count > size)
+        {
+            var last = page[size - 1];
+            response.NextPageToken = PageToken.Make(request, WithoutPaging, last.HostId, last.EffectiveMonth.ToString());
+        }
+
+        return response;
+    }
+
+    public async Task<RunSettlementResponse> RunSettlement(RunSettlementRequest request, ServerCallContext context)
+    {
+        var period = SettlementMapper.ParseMonth(request.Period, "period");
+        var result = await SettlementErrors.MapAsync(() => _engine.RunAsync(period, request.HostIds, context.CancellationToken));
+        var response = new RunSettlementResponse();
+        response.Statements.AddRange(result.Statements.Select(SettlementMapper.ToWire));
+        response.Skipped.AddRange(result.Skipped.Select(s => new SettlementSkip
+        {
+            HostId = s.HostId,
+            Reason = s.Reason == Application.SettlementSkipReason.Final ? Contracts.V1.SettlementSkipReason.Final : Contracts.V1.SettlementSkipReason.NoAgreement,
+        }));
+        return response;
+    }
+
+    public async Task<GetStatementResponse> GetStatement(GetStatementRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        DomainStatement? statement;
+        switch (request.SelectorCase)
+        {
+            case GetStatementRequest.SelectorOneofCase.StatementId:
+                if (request.StatementId.Length == 0)
+                {
+                    throw RpcException.InvalidField("statement_id", "is required", SettlementReasons.Required);
+                }
+
+                statement = await _statements.GetAsync(request.StatementId, context.CancellationToken)
+                    ?? throw new RpcException(StatusCode.NotFound, $"statement_id '{request.StatementId}' does not exist.");
+                caller.EnsureCanRead(statement.HostId);
+                break;
+            case GetStatementRequest.SelectorOneofCase.HostPeriod:
+                if (request.HostPeriod.HostId.Length == 0)
+                {
+                    throw RpcException.InvalidField("host_period.host_id", "is required", SettlementReasons.Required);
+                }
+
+                var period = SettlementMapper.ParseMonth(request.HostPeriod.Period, "host_period.period");
+                caller.EnsureCanRead(request.HostPeriod.HostId);
+                statement = await _statements.GetAsync(request.HostPeriod.HostId, period, context.CancellationToken)
+                    ?? throw new RpcException(StatusCode.NotFound, $"host '{request.HostPeriod.HostId}' has no statement for {period}.");
+                break;
+            default:
+                throw RpcException.InvalidField("selector", "set statement_id or host_period", SettlementReasons.Required);
+        }
+
+        return new GetStatementResponse { Statement = SettlementMapper.ToWire(statement) };
+    }
+
+    public async Task<ListStatementsResponse> ListStatements(ListStatementsRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var size = PageToken.PageSize(request.PageSize);
+        var from = SettlementMapper.ParseOptionalMonth(request.PeriodFrom, "period_from");
+        var to = SettlementMapper.ParseOptionalMonth(request.PeriodTo, "period_to");
+        if (from is { } lower && to is { } upper && upper < lower)
+        {
+            throw RpcException.InvalidField("period_to", "must not be before period_from", SettlementReasons.OutOfRange);
+        }
+
+        DomainStatus? status = request.Status switch
+        {
+            Contracts.V1.StatementStatus.Unspecified => null,
+            Contracts.V1.StatementStatus.Draft => DomainStatus.Draft,
+            Contracts.V1.StatementStatus.Final => DomainStatus.Final,
+            _ => throw RpcException.InvalidField("status", string.Create(CultureInfo.InvariantCulture, $"unknown value {(int)request.Status}"), SettlementReasons.InvalidFormat),
+        };
+
+        IReadOnlyCollection<string>? hosts = request.HostIds.Count > 0 ? request.HostIds.Distinct(StringComparer.Ordinal).ToList() : null;
+        if (caller.Role == CallerRole.Host)
+        {
+            foreach (var host in hosts ?? [])
+            {
+                caller.EnsureCanRead(host);
+            }
+
+            hosts = [caller.HostId!];
+        }
+
+        (YearMonth, string)? after = PageToken.Read(request, request.PageToken, WithoutPaging) is { } key ? (TokenMonth(key.First), key.Second) : null;
+        var page = await _statements.ListAsync(new StatementListQuery(hosts, from, to, status, after, size + 1), context.CancellationToken);
+        var response = new ListStatementsResponse();
+        response.Statements.AddRange(page.Take(size).Select(SettlementMapper.ToWire));
+        if (page.Count > size)
+        {
+            var last = page[size - 1];
+            response.NextPageToken = PageToken.Make(request, WithoutPaging, last.Period.ToString(), last.HostId);
+        }
+
+        return response;
+    }
+
+    public async Task<FinalizeStatementResponse> FinalizeStatement(FinalizeStatementRequest request, ServerCallContext context)
+    {
+        if (request.StatementId.Length == 0)
+        {
+            throw RpcException.InvalidField("statement_id", "is required", SettlementReasons.Required);
+        }
+
+        DateTime? expected = request.ExpectedComputedAt?.ToDateTime();
+        var statement = await SettlementErrors.MapAsync(() => _finalizer.FinalizeAsync(request.StatementId, request.AllowUnpriced, expected, context.CancellationToken));
+        return new FinalizeStatementResponse { Statement = SettlementMapper.ToWire(statement) };
+    }
+
+    private static YearMonth TokenMonth(string text)
+        => YearMonth.TryParse(text, out var month) ? month : throw RpcException.InvalidField("page_token", "is not a token of this request", "INVALID_PAGE_TOKEN");
+
+    private static ListAgreementsRequest WithoutPaging(ListAgreementsRequest request)
+    {
+        var copy = request.Clone();
+        copy.PageToken = string.Empty;
+        copy.PageSize = 0;
+        return copy;
+    }
+
+    private static ListStatementsRequest WithoutPaging(ListStatementsRequest request)
+    {
+        var copy = request.Clone();
+        copy.PageToken = string.Empty;
+        copy.PageSize = 0;
+        return copy;
+    }
+}
