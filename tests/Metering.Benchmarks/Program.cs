@@ -1,7 +1,7 @@
 using System.Globalization;
 using Metering.Benchmarks;
 
-// `make bench`: every benchmark in turn, or the ones named on the command line (transport, ingest, flush).
+// `make bench`: every benchmark in turn, or the ones named on the command line (transport, ingest, flush, settlement).
 // --seconds N shortens each measure (transport: 10 s by default; ingest: 30 s per run by default).
 var secondsAt = Array.IndexOf(args, "--seconds");
 var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (secondsAt < 0 || i != secondsAt + 1)).ToList();
@@ -23,4 +23,14 @@ if (all || names.Contains("flush"))
     await FlushBenchmark.RunAsync(
         Environment.GetEnvironmentVariable("METERING_REDIS") ?? throw new InvalidOperationException("METERING_REDIS is not set (run through `make bench`)."),
         Environment.GetEnvironmentVariable("METERING_POSTGRES") ?? throw new InvalidOperationException("METERING_POSTGRES is not set (run through `make bench`)."));
+}
+
+if (all || names.Contains("settlement"))
+{
+    var postgres = Environment.GetEnvironmentVariable("METERING_POSTGRES") ?? throw new InvalidOperationException("METERING_POSTGRES is not set (run through `make bench`).");
+    var settleSeconds = await Metering.Settlement.Benchmarking.SettlementBenchmark.RunAsync(postgres);
+    BenchResults.Report("settlement", "settlement.json",
+    [
+        ("seconds", "settle 1,000 hosts x 20 models x every hour of a month", settleSeconds, "s"),
+    ]);
 }
