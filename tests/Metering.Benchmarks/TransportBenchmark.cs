@@ -145,10 +145,11 @@ internal static partial class TransportBenchmark
                 throw new InvalidOperationException($"h2load failed (exit {process.ExitCode}):\n{output}\n{await process.StandardError.ReadToEndAsync()}");
             }
 
-            return (double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), output);
+            var elapsed = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+            return (match.Groups[2].Value == "ms" ? elapsed / 1000 : elapsed, output);
         }
     }
 
-    [GeneratedRegex(@"finished in ([0-9.]+)s, ([0-9.]+) req/s")]
+    [GeneratedRegex(@"finished in ([0-9.]+)(m?s), ([0-9.]+) req/s")]
     private static partial Regex FinishedLine();
 }
