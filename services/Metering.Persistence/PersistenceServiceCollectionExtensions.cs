@@ -25,6 +25,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<UsageRepository>();
         services.AddSingleton<UsageFlushWriter>();
+        services.AddSingleton<FinalizedPeriodReader>();
         return services;
     }
 

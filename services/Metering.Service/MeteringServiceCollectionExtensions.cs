@@ -71,6 +71,11 @@ public static class MeteringServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
         services.AddSingleton(sp => new UsageRecordValidator(sp.GetRequiredService<IOptions<IngestLimits>>().Value));
         services.AddSingleton<BatchPreparer>();
+        services.AddOptions<FinalizedPeriodGuard.LookbackOptions>()
+            .Bind(configuration.GetSection("Settlement"))
+            .Validate(o => o.AdjustmentLookbackMonths is >= 1 and <= 24, "Settlement:AdjustmentLookbackMonths must be between 1 and 24 (the settlement service reads the same setting).")
+            .ValidateOnStart();
+        services.AddSingleton<FinalizedPeriodGuard>();
         services.AddSingleton<RedisGroupCommitter>();
         services.AddGrpcService<IngestGrpcService>(IngestReflection.Descriptor.Services[0]);
         services.AddMethodPolicy("/metering.v1.IngestService/", MethodPolicy.For(CallerRole.Host));

@@ -36,8 +36,9 @@ public sealed class IngestLimits
             return "Ingest:MaxCounterValue must be between 1 and 10^15.";
         }
 
-        // One batch adds at most MaxRecordsPerMessage * MaxCounterValue to a counter: that sum must fit a long and stay
-        // far below the bucket limit of 4*10^18, or it wraps before the overflow check sees it.
+        // One batch adds at most MaxRecordsPerMessage * MaxCounterValue to a counter, and four such counters (plus the
+        // record count) to a bucket's running sum, which is checked against 4*10^18 after the batch is added: 4*10^18
+        // plus 4*10^18 still fits a long, so nothing wraps before the overflow check sees it.
         if ((decimal)MaxRecordsPerMessage * MaxCounterValue > 1_000_000_000_000_000_000m)
         {
             return "Ingest:MaxRecordsPerMessage * Ingest:MaxCounterValue must not exceed 10^18.";

@@ -15,8 +15,14 @@ public sealed class FlushOptions
     /// </summary>
     public TimeSpan FlushIdRetention { get; set; } = TimeSpan.FromDays(3);
 
-    /// <summary>Most hosts cut into one PostgreSQL transaction. Defaults to 500.</summary>
-    public int MaxHostsPerTransaction { get; set; } = 500;
+    /// <summary>
+    /// Rows after which the snapshots cut so far go to PostgreSQL in their own transaction while cutting goes on
+    /// (one host's snapshot is never split). Defaults to 10,000.
+    /// </summary>
+    public int MaxRowsPerTransaction { get; set; } = 10_000;
+
+    /// <summary>PostgreSQL transactions of one cycle written at the same time. Defaults to 2.</summary>
+    public int MaxParallelWrites { get; set; } = 2;
 
     public string? Validate()
     {
@@ -30,6 +36,11 @@ public sealed class FlushOptions
             return "Flush:FlushIdRetention must be at least one hour.";
         }
 
-        return MaxHostsPerTransaction is < 1 or > 100_000 ? "Flush:MaxHostsPerTransaction must be between 1 and 100,000." : null;
+        if (MaxRowsPerTransaction is < 1 or > 10_000_000)
+        {
+            return "Flush:MaxRowsPerTransaction must be between 1 and 10,000,000.";
+        }
+
+        return MaxParallelWrites is < 1 or > 64 ? "Flush:MaxParallelWrites must be between 1 and 64." : null;
     }
 }

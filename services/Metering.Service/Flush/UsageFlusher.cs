@@ -43,15 +43,7 @@ internal sealed partial class UsageFlusher : BackgroundService
             written += await WriteAndDeleteAsync(leftovers, cancellationToken);
         }
 
-        var cycle = Guid.NewGuid().ToString("N");
-        foreach (var chunk in hosts.Chunk(_options.MaxHostsPerTransaction))
-        {
-            var cut = (await Task.WhenAll(chunk.Select(host => _snapshots.CutAsync(host, cycle + "." + host))))
-                .Where(s => s is not null)
-                .Select(s => s!)
-                .ToList();
-            written += await WriteAndDeleteAsync(cut, cancellationToken);
-        }
+        written += await CutAndWriteAsync(hosts, cancellationToken);
 
         var now = _time.GetUtcNow().UtcDateTime;
         if (now - _lastPrune > TimeSpan.FromHours(1))
@@ -106,7 +98,72 @@ internal sealed partial class UsageFlusher : BackgroundService
         }
     }
 
-    private async Task<int> WriteAndDeleteAsync(List<Persistence.UsageFlushSnapshot> snapshots, CancellationToken cancellationToken)
+    /// <summary>
+    /// Cuts every host (all requests pipelined to Redis) and, as the snapshots arrive, hands them to PostgreSQL in
+    /// transactions of about <see cref="FlushOptions.MaxRowsPerTransaction"/> rows, up to
+    /// <see cref="FlushOptions.MaxParallelWrites"/> at a time, so Redis, this process and PostgreSQL work at once.
+    /// A failure leaves the snapshots not yet committed in Redis, for the next cycle.
+    /// </summary>
+    private async Task<int> CutAndWriteAsync(IReadOnlyList<string> hosts, CancellationToken cancellationToken)
+    {
+        var cycle = Guid.NewGuid().ToString("N");
+        using var slots = new SemaphoreSlim(_options.MaxParallelWrites);
+        var writes = new List<Task<int>>();
+        var pending = new List<UsageFlushSnapshot>();
+        var pendingRows = 0;
+        try
+        {
+            await foreach (var cut in Task.WhenEach(hosts.Select(host => _snapshots.CutAsync(host, cycle + "." + host))).WithCancellation(cancellationToken))
+            {
+                if (await cut is not { } snapshot)
+                {
+                    continue;
+                }
+
+                pending.Add(snapshot);
+                pendingRows += snapshot.Rows.Count;
+                if (pendingRows >= _options.MaxRowsPerTransaction)
+                {
+                    writes.Add(WriteInSlotAsync(pending, slots, cancellationToken));
+                    pending = [];
+                    pendingRows = 0;
+                }
+            }
+
+            if (pending.Count > 0)
+            {
+                writes.Add(WriteInSlotAsync(pending, slots, cancellationToken));
+            }
+        }
+        finally
+        {
+            // Writes already started finish (and delete what they committed) before a cut failure is reported.
+            await Task.WhenAll(writes).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        var written = 0;
+        foreach (var write in writes)
+        {
+            written += await write;
+        }
+
+        return written;
+    }
+
+    private async Task<int> WriteInSlotAsync(List<UsageFlushSnapshot> snapshots, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        await slots.WaitAsync(cancellationToken);
+        try
+        {
+            return await WriteAndDeleteAsync(snapshots, cancellationToken);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private async Task<int> WriteAndDeleteAsync(List<UsageFlushSnapshot> snapshots, CancellationToken cancellationToken)
     {
         if (snapshots.Count == 0)
         {

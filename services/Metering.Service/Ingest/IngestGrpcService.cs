@@ -20,13 +20,15 @@ namespace Metering.Service.Ingest;
 internal sealed class IngestGrpcService
 {
     private readonly BatchPreparer _preparer;
+    private readonly FinalizedPeriodGuard _finalizedPeriods;
     private readonly RedisGroupCommitter _committer;
     private readonly IngestOptions _options;
     private readonly SemaphoreSlim _globalBudget;
 
-    public IngestGrpcService(BatchPreparer preparer, RedisGroupCommitter committer, IOptions<IngestOptions> options)
+    public IngestGrpcService(BatchPreparer preparer, FinalizedPeriodGuard finalizedPeriods, RedisGroupCommitter committer, IOptions<IngestOptions> options)
     {
         _preparer = preparer;
+        _finalizedPeriods = finalizedPeriods;
         _committer = committer;
         _options = options.Value;
         _globalBudget = new SemaphoreSlim(_options.MaxInFlightBatches);
@@ -52,7 +54,7 @@ internal sealed class IngestGrpcService
                 }
 
                 producerId = CheckProducer(request, producerId);
-                var prepared = _preparer.Prepare(request.Records);
+                var prepared = await _finalizedPeriods.CheckAsync(hostId, request.Records, _preparer.Prepare(request.Records), stop.Token);
                 await _globalBudget.WaitAsync(stop.Token);
                 var commit = new PendingCommit(hostId, bySequence: true, producerId, request.Sequence.ToString(CultureInfo.InvariantCulture), prepared.Deltas);
                 var ack = AckWhenCommittedAsync(_committer.CommitAsync(commit), request.Sequence, prepared);
@@ -86,7 +88,7 @@ internal sealed class IngestGrpcService
             throw RpcException.InvalidField("idempotency_key", "must be 1 to 128 printable ASCII characters (0x21-0x7E)");
         }
 
-        var prepared = _preparer.Prepare(request.Records);
+        var prepared = await _finalizedPeriods.CheckAsync(caller.HostId!, request.Records, _preparer.Prepare(request.Records), context.CancellationToken);
         if (prepared.IsRejected)
         {
             return new ReportUsageResponse { Result = IngestResult.Rejected, Violations = { ToWire(prepared.Violations!) } };

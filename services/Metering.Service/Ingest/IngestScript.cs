@@ -2,28 +2,28 @@ namespace Metering.Service.Ingest;
 
 /// <summary>
 /// The atomic ingest step for one host (design §4): for each batch in order, decide by its producer sequence
-/// or idempotency key whether it applies, and if so add its bucket deltas to the live counters, mark the
-/// buckets dirty and record the sequence or key — all in one Lua step, so dedup state and counters never
-/// disagree. A batch that would push a bucket's total past 4e18 is undone and reported (-3) with its sequence
-/// consumed. The total is kept in a bucket-total key the flusher never moves (the live key restarts from zero after
-/// each flush), so the limit holds for everything the bucket ever received, flushed or not.
+/// or idempotency key whether it applies, and if so add its bucket deltas to the host's live hash and record the
+/// sequence or key — all in one Lua step, so dedup state and counters never disagree. A batch that would push the
+/// sum of a bucket's counters past 4e18 is undone and reported (-3) with its sequence consumed. That sum is kept in
+/// a bucket-total key the flusher never moves (the live hash restarts from zero after each flush), so the limit
+/// holds for everything the bucket ever received, flushed or not, and every single counter stays below it.
 /// </summary>
 internal static class IngestScript
 {
     /// <summary>
-    /// KEYS[1] the host's dirty set. ARGV: [1] key prefix "m:{host}:", [2] producer state TTL (s), [3] batch count,
+    /// KEYS[1] the host's live hash. ARGV: [1] key prefix "m:{host}:", [2] producer state TTL (s), [3] batch count,
     /// [4] bucket-total TTL (s), then per batch: kind ("s" sequence | "i" idempotency key), id, sequence or records
-    /// hash, key TTL (s), bucket count, then per bucket: member, input, output, requests, billed, records.
-    /// Returns one integer per batch: 0 applied, -1 duplicate, -2 key reused with other records, -3 overflow,
-    /// n &gt; 0 gap (n is the expected sequence).
+    /// hash, key TTL (s), bucket count, then per bucket: member, input, output, requests, billed, records, and the
+    /// sum of those five. Returns one integer per batch: 0 applied, -1 duplicate, -2 key reused with other records,
+    /// -3 overflow, n &gt; 0 gap (n is the expected sequence).
     /// </summary>
     public const string Source = """
-        local dirty = KEYS[1]
+        local live = KEYS[1]
         local prefix = ARGV[1]
         local producerTtl = tonumber(ARGV[2])
         local count = tonumber(ARGV[3])
         local totalTtl = tonumber(ARGV[4])
-        local fields = { 'i', 'o', 'r', 'b', 'n' }
+        local fields = { '|i', '|o', '|r', '|b', '|n' }
         local limit = 4e18
         local pos = 5
         local results = {}
@@ -55,32 +55,32 @@ internal static class IngestScript
           if result == 0 then
             local overflow = false
             for b = 0, buckets - 1 do
-              local base = pos + b * 6
-              local key = prefix .. 'c:' .. ARGV[base]
-              local totalKey = prefix .. 't:' .. ARGV[base]
+              local base = pos + b * 7
+              local member = ARGV[base]
               for f = 1, 5 do
                 local delta = ARGV[base + f]
                 if delta ~= '0' then
-                  redis.call('HINCRBY', key, fields[f], delta)
-                  local total = redis.call('HINCRBY', totalKey, fields[f], delta)
-                  if total > limit then overflow = true end
+                  redis.call('HINCRBY', live, member .. fields[f], delta)
                 end
               end
-              redis.call('EXPIRE', totalKey, totalTtl)
-              redis.call('SADD', dirty, ARGV[base])
+              local totalKey = prefix .. 't:' .. member
+              local total = redis.call('INCRBY', totalKey, ARGV[base + 6])
+              if total == tonumber(ARGV[base + 6]) then
+                redis.call('EXPIRE', totalKey, totalTtl)
+              end
+              if total > limit then overflow = true end
             end
             if overflow then
               for b = 0, buckets - 1 do
-                local base = pos + b * 6
-                local key = prefix .. 'c:' .. ARGV[base]
-                local totalKey = prefix .. 't:' .. ARGV[base]
+                local base = pos + b * 7
+                local member = ARGV[base]
                 for f = 1, 5 do
                   local delta = ARGV[base + f]
                   if delta ~= '0' then
-                    redis.call('HINCRBY', key, fields[f], '-' .. delta)
-                    redis.call('HINCRBY', totalKey, fields[f], '-' .. delta)
+                    redis.call('HINCRBY', live, member .. fields[f], '-' .. delta)
                   end
                 end
+                redis.call('DECRBY', prefix .. 't:' .. member, ARGV[base + 6])
               end
               result = -3
             end
@@ -90,7 +90,7 @@ internal static class IngestScript
               redis.call('SET', stateKey, token, 'EX', ttl)
             end
           end
-          pos = pos + buckets * 6
+          pos = pos + buckets * 7
           results[op] = result
         end
         return results

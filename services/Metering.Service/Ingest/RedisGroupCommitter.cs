@@ -155,7 +155,7 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
             var size = 4;
             foreach (var commit in group)
             {
-                size += 5 + commit.Deltas.Length * 6;
+                size += 5 + commit.Deltas.Length * 7;
             }
 
             var args = new RedisValue[size];
@@ -179,10 +179,11 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
                     args[pos++] = delta.Counters.Requests;
                     args[pos++] = delta.Counters.BilledMicros;
                     args[pos++] = delta.Counters.Records;
+                    args[pos++] = delta.Counters.InputTokens + delta.Counters.OutputTokens + delta.Counters.Requests + delta.Counters.BilledMicros + delta.Counters.Records;
                 }
             }
 
-            var result = await database.ScriptEvaluateAsync(IngestScript.Source, [keys.Dirty], args);
+            var result = await database.ScriptEvaluateAsync(IngestScript.Source, [keys.Live], args);
             var outcomes = (RedisResult[])result!;
             for (var i = 0; i < group.Count; i++)
             {

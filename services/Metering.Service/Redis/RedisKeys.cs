@@ -7,13 +7,13 @@ namespace Metering.Service.Redis;
 /// Key names. Every key of a host carries the hash tag {host} so a host's keys share one cluster slot and one
 /// Lua step may touch them all:
 /// <list type="bullet">
-/// <item><c>m:{h}:c:&lt;hour&gt;:&lt;model&gt;</c> live counters (hash: i, o, r, b, n)</item>
-/// <item><c>m:{h}:t:&lt;hour&gt;:&lt;model&gt;</c> everything a bucket ever received (hash: i, o, r, b, n), for the
-/// overflow limit; never flushed, expires after the bucket can take no more usage</item>
-/// <item><c>m:{h}:dirty</c> set of live buckets "&lt;hour&gt;:&lt;model&gt;"</item>
+/// <item><c>m:{h}:live</c> live counters of every bucket of the host (hash: "&lt;hour&gt;:&lt;model&gt;|&lt;f&gt;" with f one
+/// of i, o, r, b, n); a flush cut renames it to a snapshot, so the cut costs the same for one bucket or a million</item>
+/// <item><c>m:{h}:t:&lt;hour&gt;:&lt;model&gt;</c> the sum of all counters a bucket ever received, for the overflow limit;
+/// never flushed, expires after the bucket can take no more usage</item>
 /// <item><c>m:{h}:p:&lt;producer&gt;</c> last applied sequence of a producer</item>
 /// <item><c>m:{h}:i:&lt;key&gt;</c> hash of the records accepted under an idempotency key</item>
-/// <item><c>m:{h}:s:&lt;flush id&gt;</c> a flush snapshot (hash: "&lt;bucket&gt;|&lt;field&gt;"), listed in <c>m:{h}:snaps</c></item>
+/// <item><c>m:{h}:s:&lt;flush id&gt;</c> a flush snapshot: a live hash as it was cut; its ids are listed in <c>m:{h}:snaps</c></item>
 /// </list>
 /// </summary>
 public sealed class RedisKeys
@@ -32,7 +32,7 @@ public sealed class RedisKeys
         {
             Prefix = prefix;
             PrefixValue = prefix;
-            Dirty = prefix + "dirty";
+            Live = prefix + "live";
             Snapshots = prefix + "snaps";
         }
 
@@ -40,7 +40,7 @@ public sealed class RedisKeys
 
         public RedisValue PrefixValue { get; }
 
-        public RedisKey Dirty { get; }
+        public RedisKey Live { get; }
 
         public RedisKey Snapshots { get; }
     }

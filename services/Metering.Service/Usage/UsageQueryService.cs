@@ -44,7 +44,7 @@ internal sealed class UsageQueryService
 
     private async Task<List<UsageRowResult>?> TryQueryAsync(UsageQuery query, IReadOnlyCollection<string> hosts, CancellationToken cancellationToken)
     {
-        var fromRedis = await Task.WhenAll(hosts.Select(host => _redis.ReadAsync(host, query)));
+        var fromRedis = await Task.WhenAll(hosts.Select(_redis.ReadAsync));
         var snapshotIds = fromRedis.SelectMany(h => h.Snapshots.Select(s => s.FlushId)).ToList();
         var (rows, committed, latestCuts) = await _usage.QueryAsync(query, snapshotIds, cancellationToken);
         foreach (var host in fromRedis)

@@ -97,7 +97,7 @@ public sealed class FlushTests : IAsyncLifetime
         var query = new UsageQuery(hour.AddDays(-2), hour.AddDays(2), new HashSet<string> { "flush-race" }, null, false, false, UsageGranularity.Total);
 
         // The query's Redis read sees the bucket live...
-        var redisRead = await _service.Services.GetRequiredService<RedisUsageReader>().ReadAsync("flush-race", query);
+        var redisRead = await _service.Services.GetRequiredService<RedisUsageReader>().ReadAsync("flush-race");
         Assert.Single(redisRead.Live);
 
         // ...a flush cuts and commits it before the PostgreSQL read...
