@@ -1,6 +1,7 @@
 using Dapper;
 using Metering.Domain.Usage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Metering.Persistence;
 
@@ -8,10 +9,11 @@ namespace Metering.Persistence;
 /// Writes flush snapshots into usage_hourly in one transaction that also records each flush id (design §5). A
 /// flush id already recorded is skipped with its rows, so re-flushing a snapshot (after a crash, or by another
 /// replica at the same time) is a no-op. Rows go in as arrays in one statement, merged per key (buckets of several
-/// snapshots of a host may coincide) and sorted by key. The statement updates the rows that exist and inserts the
-/// others plainly, which costs PostgreSQL about half of an INSERT ... ON CONFLICT for new rows; when another writer
-/// inserted one of those keys first (a unique violation) or the two deadlock, the transaction is redone once with
-/// INSERT ... ON CONFLICT, which cannot collide.
+/// snapshots of a host may coincide) and sorted by key. Buckets whose first usage ever is in the snapshots have no row
+/// yet: they go in by binary COPY, the cheapest insert there is. The others are updated where they exist and
+/// inserted where not, in one statement, which costs PostgreSQL about half of an INSERT ... ON CONFLICT for new rows.
+/// When a key was inserted by another writer first (a unique violation), or two writers deadlock, the transaction is
+/// redone once with INSERT ... ON CONFLICT for every row, which cannot collide.
 /// </summary>
 public sealed class UsageFlushWriter
 {
@@ -55,6 +57,8 @@ public sealed class UsageFlushWriter
         WHERE NOT EXISTS (SELECT 1 FROM updated AS x WHERE x.host_id = i.host_id AND x.hour = i.hour AND x.model = i.model)
         """;
 
+    private const string CopySql = "COPY usage_hourly (host_id, model, hour, input_tokens, output_tokens, requests, billed_micros, records) FROM STDIN (FORMAT BINARY)";
+
     private const string PruneSql = "DELETE FROM usage_flushes WHERE flushed_at < @Before";
 
     private static readonly Comparison<UsageFlushRow> KeyOrder = static (a, b) =>
@@ -83,15 +87,15 @@ public sealed class UsageFlushWriter
 
         try
         {
-            return await WriteAsync(snapshots, nowUtc, UpdateThenInsertSql, cancellationToken);
+            return await WriteAsync(snapshots, nowUtc, trustFirstUsage: true, cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
         {
-            return await WriteAsync(snapshots, nowUtc, UpsertSql, cancellationToken);
+            return await WriteAsync(snapshots, nowUtc, trustFirstUsage: false, cancellationToken);
         }
     }
 
-    private async Task<int> WriteAsync(IReadOnlyList<UsageFlushSnapshot> snapshots, DateTime nowUtc, string rowsSql, CancellationToken cancellationToken)
+    private async Task<int> WriteAsync(IReadOnlyList<UsageFlushSnapshot> snapshots, DateTime nowUtc, bool trustFirstUsage, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -104,7 +108,8 @@ public sealed class UsageFlushWriter
             CutStamps = snapshots.Select(s => s.CutStamp).ToArray(),
         }, transaction, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
 
-        var rows = MergeByKey(snapshots.Where(s => recorded.Contains(s.FlushId)));
+        // A flush id is written once: the first snapshot carrying it (the same snapshot passed twice adds nothing more).
+        var rows = MergeByKey(snapshots.Where(s => recorded.Remove(s.FlushId)));
         if (rows.Length > 0)
         {
             var months = new HashSet<DateTime>();
@@ -114,17 +119,27 @@ public sealed class UsageFlushWriter
             }
 
             await connection.ExecuteAsync(new CommandDefinition(EnsurePartitionsSql, new { Months = months.ToArray() }, transaction, cancellationToken: cancellationToken));
-            await connection.ExecuteAsync(new CommandDefinition(rowsSql, new
+            var existing = rows;
+            if (trustFirstUsage && Array.Exists(rows, static r => r.FirstUsage))
             {
-                Hosts = Column(rows, static r => r.HostId),
-                Models = Column(rows, static r => r.Model),
-                Hours = Column(rows, static r => r.HourUtc),
-                Input = Column(rows, static r => r.Counters.InputTokens),
-                Output = Column(rows, static r => r.Counters.OutputTokens),
-                Requests = Column(rows, static r => r.Counters.Requests),
-                Billed = Column(rows, static r => r.Counters.BilledMicros),
-                Records = Column(rows, static r => r.Counters.Records),
-            }, transaction, cancellationToken: cancellationToken, commandTimeout: 300));
+                await CopyAsync(connection, rows.Where(r => r.FirstUsage), cancellationToken);
+                existing = rows.Where(r => !r.FirstUsage).ToArray();
+            }
+
+            if (existing.Length > 0)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(trustFirstUsage ? UpdateThenInsertSql : UpsertSql, new
+                {
+                    Hosts = Column(existing, static r => r.HostId),
+                    Models = Column(existing, static r => r.Model),
+                    Hours = Column(existing, static r => r.HourUtc),
+                    Input = Column(existing, static r => r.Counters.InputTokens),
+                    Output = Column(existing, static r => r.Counters.OutputTokens),
+                    Requests = Column(existing, static r => r.Counters.Requests),
+                    Billed = Column(existing, static r => r.Counters.BilledMicros),
+                    Records = Column(existing, static r => r.Counters.Records),
+                }, transaction, cancellationToken: cancellationToken, commandTimeout: 300));
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -138,7 +153,29 @@ public sealed class UsageFlushWriter
         return await connection.ExecuteAsync(new CommandDefinition(PruneSql, new { Before = before }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>The rows of the snapshots sorted by (host, hour, model), rows of the same key summed into one.</summary>
+    private static async Task CopyAsync(NpgsqlConnection connection, IEnumerable<UsageFlushRow> rows, CancellationToken cancellationToken)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(CopySql, cancellationToken);
+        foreach (var row in rows)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            copy.Write(row.HostId, NpgsqlDbType.Text);
+            copy.Write(row.Model, NpgsqlDbType.Text);
+            copy.Write(row.HourUtc, NpgsqlDbType.TimestampTz);
+            copy.Write(row.Counters.InputTokens, NpgsqlDbType.Bigint);
+            copy.Write(row.Counters.OutputTokens, NpgsqlDbType.Bigint);
+            copy.Write(row.Counters.Requests, NpgsqlDbType.Bigint);
+            copy.Write(row.Counters.BilledMicros, NpgsqlDbType.Bigint);
+            copy.Write(row.Counters.Records, NpgsqlDbType.Bigint);
+        }
+
+        await copy.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The rows of the snapshots sorted by (host, hour, model), rows of the same key summed into one (a first usage in
+    /// any of them makes the sum a first usage: all of them are written in this transaction).
+    /// </summary>
     private static UsageFlushRow[] MergeByKey(IEnumerable<UsageFlushSnapshot> snapshots)
     {
         var rows = snapshots.SelectMany(s => s.Rows).ToArray();
@@ -155,7 +192,7 @@ public sealed class UsageFlushWriter
             {
                 var sum = rows[kept].Counters;
                 sum.Add(rows[i].Counters);
-                rows[kept] = rows[kept] with { Counters = sum };
+                rows[kept] = rows[kept] with { Counters = sum, FirstUsage = rows[kept].FirstUsage || rows[i].FirstUsage };
             }
             else
             {
@@ -163,7 +200,8 @@ public sealed class UsageFlushWriter
             }
         }
 
-        return rows[..(kept + 1)];
+        // A bucket can hold only zeros (a batch undone for overflow after its first usage marked it): nothing to add.
+        return Array.FindAll(rows[..(kept + 1)], static r => !r.Counters.IsZero);
     }
 
     private static T[] Column<T>(UsageFlushRow[] rows, Func<UsageFlushRow, T> select)

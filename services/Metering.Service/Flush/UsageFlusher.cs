@@ -12,6 +12,12 @@ namespace Metering.Service.Flush;
 /// </summary>
 internal sealed partial class UsageFlusher : BackgroundService
 {
+    /// <summary>
+    /// Hosts read from Redis at once: enough to keep Redis busy, few enough that the first rows reach PostgreSQL early
+    /// and snapshot deletes are not queued behind every host's read.
+    /// </summary>
+    private const int CutWindow = 8;
+
     private readonly RedisSnapshotStore _snapshots;
     private readonly UsageFlushWriter _writer;
     private readonly HostRepository _hosts;
@@ -99,8 +105,8 @@ internal sealed partial class UsageFlusher : BackgroundService
     }
 
     /// <summary>
-    /// Cuts every host (all requests pipelined to Redis) and, as the snapshots arrive, hands them to PostgreSQL in
-    /// transactions of about <see cref="FlushOptions.MaxRowsPerTransaction"/> rows, up to
+    /// Cuts every host (<see cref="CutWindow"/> at a time, pipelined to Redis) and, as the snapshots arrive, hands them
+    /// to PostgreSQL in transactions of about <see cref="FlushOptions.MaxRowsPerTransaction"/> rows, up to
     /// <see cref="FlushOptions.MaxParallelWrites"/> at a time, so Redis, this process and PostgreSQL work at once.
     /// A failure leaves the snapshots not yet committed in Redis, for the next cycle.
     /// </summary>
@@ -108,12 +114,13 @@ internal sealed partial class UsageFlusher : BackgroundService
     {
         var cycle = Guid.NewGuid().ToString("N");
         using var slots = new SemaphoreSlim(_options.MaxParallelWrites);
+        using var cutWindow = new SemaphoreSlim(CutWindow);
         var writes = new List<Task<int>>();
         var pending = new List<UsageFlushSnapshot>();
         var pendingRows = 0;
         try
         {
-            await foreach (var cut in Task.WhenEach(hosts.Select(host => _snapshots.CutAsync(host, cycle + "." + host))).WithCancellation(cancellationToken))
+            await foreach (var cut in Task.WhenEach(hosts.Select(host => CutInWindowAsync(host, cycle + "." + host, cutWindow, cancellationToken))).WithCancellation(cancellationToken))
             {
                 if (await cut is not { } snapshot)
                 {
@@ -150,17 +157,35 @@ internal sealed partial class UsageFlusher : BackgroundService
         return written;
     }
 
+    private async Task<UsageFlushSnapshot?> CutInWindowAsync(string host, string uniquePart, SemaphoreSlim window, CancellationToken cancellationToken)
+    {
+        await window.WaitAsync(cancellationToken);
+        try
+        {
+            return await _snapshots.CutAsync(host, uniquePart);
+        }
+        finally
+        {
+            window.Release();
+        }
+    }
+
+    /// <summary>Writes in one of the parallel slots; the slot is free again once PostgreSQL has committed.</summary>
     private async Task<int> WriteInSlotAsync(List<UsageFlushSnapshot> snapshots, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
+        int rows;
         await slots.WaitAsync(cancellationToken);
         try
         {
-            return await WriteAndDeleteAsync(snapshots, cancellationToken);
+            rows = await _writer.WriteAsync(snapshots, _time.GetUtcNow().UtcDateTime, cancellationToken);
         }
         finally
         {
             slots.Release();
         }
+
+        await DeleteAfterCommitAsync(snapshots);
+        return rows;
     }
 
     private async Task<int> WriteAndDeleteAsync(List<UsageFlushSnapshot> snapshots, CancellationToken cancellationToken)
@@ -171,9 +196,14 @@ internal sealed partial class UsageFlusher : BackgroundService
         }
 
         var rows = await _writer.WriteAsync(snapshots, _time.GetUtcNow().UtcDateTime, cancellationToken);
+        await DeleteAfterCommitAsync(snapshots);
+        return rows;
+    }
+
+    private async Task DeleteAfterCommitAsync(List<UsageFlushSnapshot> snapshots)
+    {
         Failpoints.Hit("flush-after-commit");
         await Task.WhenAll(snapshots.Select(_snapshots.DeleteAsync));
-        return rows;
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)

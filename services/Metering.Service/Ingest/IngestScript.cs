@@ -6,7 +6,10 @@ namespace Metering.Service.Ingest;
 /// sequence or key — all in one Lua step, so dedup state and counters never disagree. A batch that would push the
 /// sum of a bucket's counters past 4e18 is undone and reported (-3) with its sequence consumed. That sum is kept in
 /// a bucket-total key the flusher never moves (the live hash restarts from zero after each flush), so the limit
-/// holds for everything the bucket ever received, flushed or not, and every single counter stays below it.
+/// holds for everything the bucket ever received, flushed or not, and every single counter stays below it. When that
+/// key is created — the bucket's first usage ever — the batch's record count goes to field "&lt;member&gt;|N" instead of
+/// "|n": the flusher then knows PostgreSQL has no row for the bucket yet and inserts it without looking (a wrong guess
+/// costs a retry, never a count), and the mark costs no field of its own.
 /// </summary>
 internal static class IngestScript
 {
@@ -54,19 +57,26 @@ internal static class IngestScript
           end
           if result == 0 then
             local overflow = false
+            local firsts = {}
             for b = 0, buckets - 1 do
               local base = pos + b * 7
               local member = ARGV[base]
+              local totalKey = prefix .. 'sum:' .. member
+              local total
+              local first = redis.call('SET', totalKey, ARGV[base + 6], 'NX', 'EX', totalTtl)
+              if first then
+                total = tonumber(ARGV[base + 6])
+              else
+                total = redis.call('INCRBY', totalKey, ARGV[base + 6])
+              end
+              firsts[b] = first
               for f = 1, 5 do
                 local delta = ARGV[base + f]
                 if delta ~= '0' then
-                  redis.call('HINCRBY', live, member .. fields[f], delta)
+                  local field = fields[f]
+                  if f == 5 and first then field = '|N' end
+                  redis.call('HINCRBY', live, member .. field, delta)
                 end
-              end
-              local totalKey = prefix .. 't:' .. member
-              local total = redis.call('INCRBY', totalKey, ARGV[base + 6])
-              if total == tonumber(ARGV[base + 6]) then
-                redis.call('EXPIRE', totalKey, totalTtl)
               end
               if total > limit then overflow = true end
             end
@@ -77,10 +87,16 @@ internal static class IngestScript
                 for f = 1, 5 do
                   local delta = ARGV[base + f]
                   if delta ~= '0' then
-                    redis.call('HINCRBY', live, member .. fields[f], '-' .. delta)
+                    local field = fields[f]
+                    if f == 5 and firsts[b] then field = '|N' end
+                    redis.call('HINCRBY', live, member .. field, '-' .. delta)
                   end
                 end
-                redis.call('DECRBY', prefix .. 't:' .. member, ARGV[base + 6])
+                if firsts[b] then
+                  redis.call('DEL', prefix .. 'sum:' .. member)
+                else
+                  redis.call('DECRBY', prefix .. 'sum:' .. member, ARGV[base + 6])
+                end
               end
               result = -3
             end

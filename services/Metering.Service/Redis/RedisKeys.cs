@@ -8,8 +8,9 @@ namespace Metering.Service.Redis;
 /// Lua step may touch them all:
 /// <list type="bullet">
 /// <item><c>m:{h}:live</c> live counters of every bucket of the host (hash: "&lt;hour&gt;:&lt;model&gt;|&lt;f&gt;" with f one
-/// of i, o, r, b, n); a flush cut renames it to a snapshot, so the cut costs the same for one bucket or a million</item>
-/// <item><c>m:{h}:t:&lt;hour&gt;:&lt;model&gt;</c> the sum of all counters a bucket ever received, for the overflow limit;
+/// of i, o, r, b, n, and N for the records of the bucket's first usage ever when that arrived since the last cut); a
+/// flush cut renames it to a snapshot, so the cut costs the same for one bucket or a million</item>
+/// <item><c>m:{h}:sum:&lt;hour&gt;:&lt;model&gt;</c> the sum of all counters a bucket ever received, for the overflow limit;
 /// never flushed, expires after the bucket can take no more usage</item>
 /// <item><c>m:{h}:p:&lt;producer&gt;</c> last applied sequence of a producer</item>
 /// <item><c>m:{h}:i:&lt;key&gt;</c> hash of the records accepted under an idempotency key</item>

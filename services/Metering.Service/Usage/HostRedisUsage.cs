@@ -8,6 +8,6 @@ namespace Metering.Service.Usage;
 /// </summary>
 internal sealed record HostRedisUsage(
     string HostId,
-    List<(HourBucket Bucket, UsageCounters Counters)> Live,
-    List<(string FlushId, List<(HourBucket Bucket, UsageCounters Counters)> Buckets)> Snapshots,
+    List<LiveBucket> Live,
+    List<(string FlushId, List<LiveBucket> Buckets)> Snapshots,
     long ReadStamp);

@@ -1,21 +1,20 @@
-using System.Buffers.Text;
 using System.Runtime.InteropServices;
 using System.Text;
 using Metering.Domain.Usage;
-using System.Text.Json;
 using StackExchange.Redis;
 
 namespace Metering.Service.Usage;
 
 /// <summary>
 /// Reads a host's live hash or a flush snapshot (its renamed copy): fields "&lt;hour&gt;:&lt;model&gt;|&lt;f&gt;" with f one
-/// of i (input tokens), o (output tokens), r (requests), b (billed micros), n (records), summed per bucket.
+/// of i (input tokens), o (output tokens), r (requests), b (billed micros), n (records), summed per bucket, or N
+/// (records too, of the bucket's first usage ever, which arrived since the last cut: PostgreSQL has no row for it).
 /// </summary>
 internal static class LiveHash
 {
-    public static List<(HourBucket Bucket, UsageCounters Counters)> Parse(RedisResult[] flat)
+    public static List<LiveBucket> Parse(RedisResult[] flat)
     {
-        var buckets = new Dictionary<string, UsageCounters>((flat.Length / 10) + 1, StringComparer.Ordinal);
+        var buckets = new Dictionary<string, LiveBucket>((flat.Length / 10) + 1, StringComparer.Ordinal);
         var lookup = buckets.GetAlternateLookup<ReadOnlySpan<char>>();
         for (var i = 0; i + 1 < flat.Length; i += 2)
         {
@@ -25,51 +24,29 @@ internal static class LiveHash
         return ToList(buckets);
     }
 
-    /// <summary>Parses a hash encoded by Redis' cjson as a flat array ["field", "value", ...] ("{}" when empty).</summary>
-    public static List<(HourBucket Bucket, UsageCounters Counters)> ParseJson(ReadOnlySpan<byte> json)
+    public static List<LiveBucket> Parse(HashEntry[] entries)
     {
-        var buckets = new Dictionary<string, UsageCounters>((json.Length / 120) + 1, StringComparer.Ordinal);
+        var buckets = new Dictionary<string, LiveBucket>((entries.Length / 5) + 1, StringComparer.Ordinal);
         var lookup = buckets.GetAlternateLookup<ReadOnlySpan<char>>();
-        var reader = new Utf8JsonReader(json);
-        if (!reader.Read() || reader.TokenType == JsonTokenType.StartObject)
-        {
-            return [];
-        }
-
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            throw new FormatException("A snapshot must be a JSON array of field names and values.");
-        }
-
-        Span<char> field = stackalloc char[1200];
-        Span<byte> value = stackalloc byte[32];
-        while (reader.Read() && reader.TokenType == JsonTokenType.String)
+        Span<char> name = stackalloc char[1200];
+        foreach (var entry in entries)
         {
             // Decoded on the stack: only a bucket seen for the first time allocates its member string.
-            var length = reader.CopyString(field);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+            ReadOnlyMemory<byte> bytes = entry.Name;
+            if (bytes.Length <= name.Length)
             {
-                throw new FormatException("A snapshot field has no value.");
+                Add(lookup, name[..Encoding.UTF8.GetChars(bytes.Span, name)], (long)entry.Value);
             }
-
-            var valueLength = reader.CopyString(value);
-            if (!Utf8Parser.TryParse(value[..valueLength], out long counter, out var consumed) || consumed != valueLength)
+            else
             {
-                throw new FormatException($"A snapshot value is not an integer: '{Encoding.UTF8.GetString(value[..valueLength])}'.");
+                Add(lookup, ((string)entry.Name!).AsSpan(), (long)entry.Value);
             }
-
-            Add(lookup, field[..length], counter);
-        }
-
-        if (reader.TokenType != JsonTokenType.EndArray)
-        {
-            throw new FormatException("A snapshot must be a JSON array of strings.");
         }
 
         return ToList(buckets);
     }
 
-    private static void Add(Dictionary<string, UsageCounters>.AlternateLookup<ReadOnlySpan<char>> lookup, ReadOnlySpan<char> field, long value)
+    private static void Add(Dictionary<string, LiveBucket>.AlternateLookup<ReadOnlySpan<char>> lookup, ReadOnlySpan<char> field, long value)
     {
         var bar = field.Length - 2;
         if (bar <= 0 || field[bar] != '|')
@@ -77,24 +54,30 @@ internal static class LiveHash
             throw new FormatException($"'{field}' is not a counter field \"<hour>:<model>|<f>\".");
         }
 
-        ref var counters = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, field[..bar], out _);
+        ref var bucket = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, field[..bar], out _);
         switch (field[bar + 1])
         {
-            case 'i': counters.InputTokens += value; break;
-            case 'o': counters.OutputTokens += value; break;
-            case 'r': counters.Requests += value; break;
-            case 'b': counters.BilledMicros += value; break;
-            case 'n': counters.Records += value; break;
-            default: throw new FormatException($"'{field}' names no counter (i, o, r, b, n).");
+            case 'i': bucket.Counters.InputTokens += value; break;
+            case 'o': bucket.Counters.OutputTokens += value; break;
+            case 'r': bucket.Counters.Requests += value; break;
+            case 'b': bucket.Counters.BilledMicros += value; break;
+            case 'n': bucket.Counters.Records += value; break;
+            case 'N':
+                bucket.Counters.Records += value;
+                bucket.FirstUsage = true;
+                break;
+            default: throw new FormatException($"'{field}' names no counter (i, o, r, b, n, N).");
         }
     }
 
-    private static List<(HourBucket Bucket, UsageCounters Counters)> ToList(Dictionary<string, UsageCounters> buckets)
+    private static List<LiveBucket> ToList(Dictionary<string, LiveBucket> buckets)
     {
-        var list = new List<(HourBucket, UsageCounters)>(buckets.Count);
-        foreach (var (member, counters) in buckets)
+        var list = new List<LiveBucket>(buckets.Count);
+        foreach (var (member, parsed) in buckets)
         {
-            list.Add((HourBucket.FromMember(member), counters));
+            var bucket = parsed;
+            bucket.Bucket = HourBucket.FromMember(member);
+            list.Add(bucket);
         }
 
         return list;

@@ -33,7 +33,7 @@ internal sealed class RedisUsageReader
         var keys = _redis.Keys.For(hostId);
         var result = (RedisResult[])(await database.ScriptEvaluateAsync(ReadScript, [keys.Live, keys.Snapshots], [keys.PrefixValue]))!;
         var live = LiveHash.Parse((RedisResult[])result[0]!);
-        var snapshots = new List<(string FlushId, List<(HourBucket, UsageCounters)> Buckets)>();
+        var snapshots = new List<(string FlushId, List<LiveBucket> Buckets)>();
         var snapshotItems = (RedisResult[])result[1]!;
         for (var i = 0; i + 1 < snapshotItems.Length; i += 2)
         {

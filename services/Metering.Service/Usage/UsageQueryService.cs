@@ -63,7 +63,7 @@ internal sealed class UsageQueryService
 
         foreach (var host in fromRedis)
         {
-            foreach (var (bucket, counters) in host.Live)
+            foreach (var (bucket, counters, _) in host.Live)
             {
                 aggregation.AddHour(host.HostId, bucket.Model, bucket.HourStartUnixSeconds, counters);
             }
@@ -75,7 +75,7 @@ internal sealed class UsageQueryService
                     continue;
                 }
 
-                foreach (var (bucket, counters) in buckets)
+                foreach (var (bucket, counters, _) in buckets)
                 {
                     aggregation.AddHour(host.HostId, bucket.Model, bucket.HourStartUnixSeconds, counters);
                 }
