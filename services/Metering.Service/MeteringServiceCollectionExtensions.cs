@@ -71,7 +71,7 @@ public static class MeteringServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
         services.AddSingleton(sp => new UsageRecordValidator(sp.GetRequiredService<IOptions<IngestLimits>>().Value));
         services.AddSingleton<BatchPreparer>();
-        services.AddOptions<FinalizedPeriodGuard.LookbackOptions>()
+        services.AddOptions<AdjustmentLookbackOptions>()
             .Bind(configuration.GetSection("Settlement"))
             .Validate(o => o.AdjustmentLookbackMonths is >= 1 and <= 24, "Settlement:AdjustmentLookbackMonths must be between 1 and 24 (the settlement service reads the same setting).")
             .ValidateOnStart();

@@ -17,7 +17,9 @@ internal sealed class SettlementOptions
 
     /// <summary>
     /// How many months before a statement's period are checked for late usage of FINAL periods. Defaults to 3, which
-    /// covers the ingest limit on event age (35 days) plus the grace period. 1 to 24.
+    /// covers the default ingest limit on event age (35 days) plus the grace period. 1 to 24. The metering service
+    /// reads the same key and refuses usage (PERIOD_FINALIZED) in a FINAL month older than this, which no statement
+    /// would carry.
     /// </summary>
     public int AdjustmentLookbackMonths { get; set; } = 3;
 }

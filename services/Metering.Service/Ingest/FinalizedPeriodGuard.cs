@@ -32,7 +32,7 @@ internal sealed partial class FinalizedPeriodGuard
     private readonly int _lookbackMonths;
     private readonly ConcurrentDictionary<string, CacheEntry> _cache = new(StringComparer.Ordinal);
 
-    public FinalizedPeriodGuard(FinalizedPeriodReader reader, IOptions<LookbackOptions> options, TimeProvider time, ILogger<FinalizedPeriodGuard> logger)
+    public FinalizedPeriodGuard(FinalizedPeriodReader reader, IOptions<AdjustmentLookbackOptions> options, TimeProvider time, ILogger<FinalizedPeriodGuard> logger)
     {
         _reader = reader;
         _time = time;
@@ -146,16 +146,6 @@ internal sealed partial class FinalizedPeriodGuard
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Reading the FINAL statement months of host {HostId} failed; its batches with usage older than the adjustment look-back fail until a read succeeds.")]
     private static partial void LogLookupFailed(ILogger logger, string hostId, Exception exception);
-
-    /// <summary>
-    /// The adjustment look-back, read from the key the settlement service uses so one setting governs both. Bound
-    /// from configuration section "Settlement".
-    /// </summary>
-    internal sealed class LookbackOptions
-    {
-        /// <summary>Months before a statement's period whose FINAL statements it still corrects. Defaults to 3. 1 to 24.</summary>
-        public int AdjustmentLookbackMonths { get; set; } = 3;
-    }
 
     private sealed class CacheEntry(DateTimeOffset expires)
     {

@@ -201,7 +201,7 @@ public sealed class PeriodFinalizedTests : IClassFixture<PeriodFinalizedTests.Fi
         if (valid)
         {
             startup.Validate();
-            Assert.Equal(int.Parse(months, CultureInfo.InvariantCulture), services.GetRequiredService<IOptions<FinalizedPeriodGuard.LookbackOptions>>().Value.AdjustmentLookbackMonths);
+            Assert.Equal(int.Parse(months, CultureInfo.InvariantCulture), services.GetRequiredService<IOptions<AdjustmentLookbackOptions>>().Value.AdjustmentLookbackMonths);
         }
         else
         {
