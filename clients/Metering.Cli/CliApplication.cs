@@ -1,7 +1,7 @@
 using Metering.Cli.Commands;
 using Metering.Cli.Parsing;
 using Metering.Cli.Rendering;
-using Metering.Grpc;
+using Grpc.Core;
 
 namespace Metering.Cli;
 

@@ -12,17 +12,17 @@ public sealed class AdminClient
 
     /// <summary>Registers a hosting partner. ALREADY_EXISTS if the host id is taken.</summary>
     public Task<CreateHostResponse> CreateHostAsync(CreateHostRequest request, CancellationToken cancellationToken = default)
-        => _calls.Channel.UnaryAsync(MeteringMethods.CreateHost, request, _calls.Options(cancellationToken));
+        => _calls.Admin.CreateHostAsync(request, _calls.Options(cancellationToken)).ResponseAsync;
 
     /// <summary>Lists one page of hosts ordered by host id.</summary>
     public Task<ListHostsResponse> ListHostsAsync(ListHostsRequest request, CancellationToken cancellationToken = default)
-        => _calls.Channel.UnaryAsync(MeteringMethods.ListHosts, request, _calls.Options(cancellationToken));
+        => _calls.Admin.ListHostsAsync(request, _calls.Options(cancellationToken)).ResponseAsync;
 
     /// <summary>Issues an API key; the response carries its secret, shown this once only.</summary>
     public Task<CreateApiKeyResponse> CreateApiKeyAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default)
-        => _calls.Channel.UnaryAsync(MeteringMethods.CreateApiKey, request, _calls.Options(cancellationToken));
+        => _calls.Admin.CreateApiKeyAsync(request, _calls.Options(cancellationToken)).ResponseAsync;
 
     /// <summary>Revokes an API key (a no-op for a revoked one). NOT_FOUND for an unknown key id.</summary>
     public Task<RevokeApiKeyResponse> RevokeApiKeyAsync(RevokeApiKeyRequest request, CancellationToken cancellationToken = default)
-        => _calls.Channel.UnaryAsync(MeteringMethods.RevokeApiKey, request, _calls.Options(cancellationToken));
+        => _calls.Admin.RevokeApiKeyAsync(request, _calls.Options(cancellationToken)).ResponseAsync;
 }

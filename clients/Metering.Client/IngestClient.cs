@@ -16,7 +16,7 @@ public sealed class IngestClient
     /// other records fails with ALREADY_EXISTS.
     /// </summary>
     public Task<ReportUsageResponse> ReportUsageAsync(ReportUsageRequest request, CancellationToken cancellationToken = default)
-        => _calls.Channel.UnaryAsync(MeteringMethods.ReportUsage, request, _calls.Options(cancellationToken));
+        => _calls.Ingest.ReportUsageAsync(request, _calls.Options(cancellationToken)).ResponseAsync;
 
     /// <summary>Reports <paramref name="records"/> under <paramref name="idempotencyKey"/> (1 to 128 printable ASCII characters, for example a UUID).</summary>
     public Task<ReportUsageResponse> ReportUsageAsync(string idempotencyKey, IEnumerable<UsageRecord> records, CancellationToken cancellationToken = default)

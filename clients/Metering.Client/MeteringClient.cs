@@ -1,12 +1,14 @@
+using Grpc.Core;
+using Grpc.Net.Client;
 using Metering.Client.Internal;
-using Metering.Grpc;
 
 namespace Metering.Client;
 
 /// <summary>
 /// Typed clients of every metering.v1 service over one channel; every call carries
 /// <c>authorization: Bearer &lt;apiKey&gt;</c>. Failures surface as <see cref="RpcException"/> with the server's
-/// status (field violations in <see cref="Status.RichStatus"/>). Thread-safe; share one per server and key.
+/// status; field violations and error infos are in its <c>google.rpc.Status</c> (<c>GetRpcStatus()</c> of
+/// Grpc.StatusProto). Thread-safe; share one per server and key.
 /// </summary>
 public sealed class MeteringClient : IDisposable
 {
@@ -15,30 +17,41 @@ public sealed class MeteringClient : IDisposable
     /// <summary>Opens a channel to <paramref name="address"/> (<c>http://</c> for h2c, <c>https://</c> for TLS), owned by this client.</summary>
     /// <param name="address">The metering or settlement endpoint.</param>
     /// <param name="apiKey">The API key to send with every call.</param>
-    /// <param name="channelOptions">Channel settings (TLS handler, message limits); defaults to the runtime's.</param>
+    /// <param name="channelOptions">Grpc.Net.Client channel settings (HTTP handler, message limits, retry policy); defaults to Grpc.Net.Client's.</param>
     public MeteringClient(string address, string apiKey, GrpcChannelOptions? channelOptions = null)
-        : this(GrpcChannel.ForAddress(address, channelOptions), apiKey, ownsChannel: true)
+        : this(GrpcChannel.ForAddress(address, channelOptions ?? new GrpcChannelOptions()), apiKey, ownsChannel: true)
     {
     }
 
-    /// <summary>Uses an existing channel, which the caller keeps and disposes.</summary>
-    /// <param name="channel">The channel to call through.</param>
+    /// <summary>Calls through a channel of the caller's, who keeps and disposes it.</summary>
+    /// <param name="channel">The channel to call through, with the caller's own settings.</param>
     /// <param name="apiKey">The API key to send with every call.</param>
     public MeteringClient(GrpcChannel channel, string apiKey)
-        : this(channel, apiKey, ownsChannel: false)
+        : this(Invoker(channel), apiKey)
     {
     }
 
-    private MeteringClient(GrpcChannel channel, string apiKey, bool ownsChannel)
+    /// <summary>
+    /// Calls through a call invoker of the caller's: for example a channel with interceptors
+    /// (<c>channel.Intercept(...)</c>), which the caller keeps and disposes.
+    /// </summary>
+    /// <param name="invoker">The call invoker.</param>
+    /// <param name="apiKey">The API key to send with every call.</param>
+    public MeteringClient(CallInvoker invoker, string apiKey)
     {
-        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(invoker);
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
-        _ownedChannel = ownsChannel ? channel : null;
-        var calls = new AuthorizedCalls(channel, apiKey);
+        var calls = new AuthorizedCalls(invoker, apiKey);
         Admin = new AdminClient(calls);
         Usage = new UsageClient(calls);
         Ingest = new IngestClient(calls);
         Settlement = new SettlementClient(calls);
+    }
+
+    private MeteringClient(GrpcChannel channel, string apiKey, bool ownsChannel)
+        : this(channel.CreateCallInvoker(), apiKey)
+    {
+        _ownedChannel = ownsChannel ? channel : null;
     }
 
     /// <summary>AdminService: hosts and API keys (ADMIN keys; ListHosts also BILLING).</summary>
@@ -55,4 +68,10 @@ public sealed class MeteringClient : IDisposable
 
     /// <summary>Disposes the channel when this client opened it.</summary>
     public void Dispose() => _ownedChannel?.Dispose();
+
+    private static CallInvoker Invoker(GrpcChannel channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return channel.CreateCallInvoker();
+    }
 }

@@ -13,7 +13,7 @@ public sealed class UsageClient
 
     /// <summary>One page of usage totals.</summary>
     public Task<GetUsageResponse> GetUsageAsync(GetUsageRequest request, CancellationToken cancellationToken = default)
-        => _calls.Channel.UnaryAsync(MeteringMethods.GetUsage, request, _calls.Options(cancellationToken));
+        => _calls.Usage.GetUsageAsync(request, _calls.Options(cancellationToken)).ResponseAsync;
 
     /// <summary>
     /// Every row of a usage query: requests page after page, each with the previous page's

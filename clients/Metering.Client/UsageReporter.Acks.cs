@@ -1,6 +1,6 @@
 using Metering.Client.Internal;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
 
 namespace Metering.Client;
 
@@ -41,7 +41,7 @@ public sealed partial class UsageReporter
             if (_inFlight == 0 || _pending.First.Sequence != ack.Sequence)
             {
                 var oldest = _inFlight == 0 ? "none" : _pending.First.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return new RpcException(StatusCode.Internal, $"The server acknowledged sequence {ack.Sequence}, but the oldest batch in flight is {oldest}.");
+                return new RpcException(new Status(StatusCode.Internal, $"The server acknowledged sequence {ack.Sequence}, but the oldest batch in flight is {oldest}."));
             }
 
             batch = _pending.First;
@@ -61,7 +61,7 @@ public sealed partial class UsageReporter
                     _recordsRejected += batch.RecordCount;
                     break;
                 default:
-                    return new RpcException(StatusCode.Internal, $"The server acknowledged sequence {ack.Sequence} with result {ack.Result}.");
+                    return new RpcException(new Status(StatusCode.Internal, $"The server acknowledged sequence {ack.Sequence} with result {ack.Result}."));
             }
 
             _pending.RemoveFirst();

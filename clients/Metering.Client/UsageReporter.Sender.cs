@@ -1,6 +1,6 @@
 using Metering.Client.Internal;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
 
 namespace Metering.Client;
 
@@ -81,7 +81,7 @@ public sealed partial class UsageReporter
             _sessionAcks = 0;
         }
 
-        var call = _calls.Channel.DuplexStreaming(MeteringMethods.StreamUsage, _calls.Options(session.Token, _compressRequests));
+        var call = _calls.Ingest.StreamUsage(_calls.Options(session.Token, _compressRequests));
         var reader = ReadAcksAsync(call.ResponseStream, session);
         Exception? writeError = null;
         try
@@ -151,7 +151,7 @@ public sealed partial class UsageReporter
     }
 
     /// <summary>When nothing is in flight, half-closes the stream and lets the server end it with OK.</summary>
-    private async Task CloseGracefullyAsync(DuplexStreamingCall<StreamUsageRequest, StreamUsageResponse> call, Task reader)
+    private async Task CloseGracefullyAsync(AsyncDuplexStreamingCall<StreamUsageRequest, StreamUsageResponse> call, Task reader)
     {
         lock (_stateLock)
         {
@@ -179,30 +179,31 @@ public sealed partial class UsageReporter
     /// <summary>Classifies the end of a stream; returns how long to wait before the next one.</summary>
     private TimeSpan OnSessionEnded(SessionOutcome outcome, ReconnectBackoff backoff)
     {
-        var status = (outcome.Error as RpcException)?.Status;
-        if (status is not null && SequenceGap.TryGetExpectedSequence(status, out var expected))
+        var rpc = outcome.Error as RpcException;
+        Status? status = rpc?.Status;
+        if (rpc is not null && SequenceGap.TryGetExpectedSequence(rpc, out var expected))
         {
             return OnSequenceGap(expected, backoff);
         }
 
         var delayText = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_authFailureRetryDelay.TotalSeconds:0.###} s");
-        switch (status?.Code)
+        switch (status?.StatusCode)
         {
             case StatusCode.Unauthenticated:
-                ReportError(UsageReporterErrorKind.Unauthenticated, $"The server refused the API key (UNAUTHENTICATED: {status.Detail}); retrying in {delayText}.", outcome.Error);
+                ReportError(UsageReporterErrorKind.Unauthenticated, $"The server refused the API key (UNAUTHENTICATED: {status.Value.Detail}); retrying in {delayText}.", outcome.Error);
                 return _authFailureRetryDelay;
             case StatusCode.PermissionDenied:
-                ReportError(UsageReporterErrorKind.PermissionDenied, $"The API key may not ingest usage (PERMISSION_DENIED: {status.Detail}); retrying in {delayText}.", outcome.Error);
+                ReportError(UsageReporterErrorKind.PermissionDenied, $"The API key may not ingest usage (PERMISSION_DENIED: {status.Value.Detail}); retrying in {delayText}.", outcome.Error);
                 return _authFailureRetryDelay;
             case StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.ResourceExhausted or StatusCode.Unimplemented:
-                ReportError(UsageReporterErrorKind.StreamRefused, $"The server refused the stream ({status.Code}: {status.Detail}); retrying in {delayText}.", outcome.Error);
+                ReportError(UsageReporterErrorKind.StreamRefused, $"The server refused the stream ({status.Value.StatusCode}: {status.Value.Detail}); retrying in {delayText}.", outcome.Error);
                 return _authFailureRetryDelay;
             default:
                 var delay = backoff.Next();
                 ReporterLog.StreamFailed(
                     _logger,
                     ProducerId,
-                    status?.Code.ToString() ?? (outcome.Error is null ? "OK" : outcome.Error.GetType().Name),
+                    status?.StatusCode.ToString() ?? (outcome.Error is null ? "OK" : outcome.Error.GetType().Name),
                     status?.Detail ?? outcome.Error?.Message ?? "the server ended the stream",
                     (long)delay.TotalMilliseconds);
                 return delay;
@@ -271,18 +272,14 @@ public sealed partial class UsageReporter
     }
 
     /// <summary>
-    /// The next batch to write on this stream, if the pipeline has room. A stream starts with a window of one batch
-    /// and opens to <see cref="UsageReporterOptions.MaxInFlightBatches"/> at its first acknowledgement: a stream that
-    /// is going to end at once (sequence gap, bad key) then does so while no other write is pending, so its status is
-    /// read intact (a write failing at the same time would otherwise end the call with CANCELLED in the runtime's
-    /// client), and a backlog is not written to a server that refuses it.
+    /// The next batch to write on this stream, if the pipeline has room: up to
+    /// <see cref="UsageReporterOptions.MaxInFlightBatches"/> written and not yet acknowledged.
     /// </summary>
     private StreamUsageRequest? TakeNextToSend()
     {
         lock (_stateLock)
         {
-            var window = _sessionAcks == 0 ? 1 : _maxInFlight;
-            if (_inFlight >= window || _inFlight >= _pending.Count)
+            if (_inFlight >= _maxInFlight || _inFlight >= _pending.Count)
             {
                 return null;
             }

@@ -1,7 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Metering.Client.Internal;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,7 +32,7 @@ public sealed partial class UsageReporter : IAsyncDisposable
 {
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly GrpcChannel _channel;
+    private readonly GrpcChannel? _ownedChannel;
     private readonly AuthorizedCalls _calls;
     private readonly UsageSpool? _spool;
     private readonly int _maxBatchRecords;
@@ -99,8 +99,8 @@ public sealed partial class UsageReporter : IAsyncDisposable
             }
 
             _open = NewOpenBatch();
-            _channel = GrpcChannel.ForAddress(options.Address!, options.ChannelOptions);
-            _calls = new AuthorizedCalls(_channel, options.ApiKey!);
+            _ownedChannel = options.Address is { } address ? GrpcChannel.ForAddress(address, options.ChannelOptions ?? new GrpcChannelOptions()) : null;
+            _calls = new AuthorizedCalls(options.CallInvoker ?? (_ownedChannel ?? options.Channel!).CreateCallInvoker(), options.ApiKey!);
             _ageTimer = _time.CreateTimer(static state => ((UsageReporter)state!).OnAgeTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
         catch
@@ -262,7 +262,7 @@ public sealed partial class UsageReporter : IAsyncDisposable
             ReportError(UsageReporterErrorKind.SpoolFailed, "Closing the spool failed: " + ex.Message, ex);
         }
 
-        _channel.Dispose();
+        _ownedChannel?.Dispose();
         _stop.Dispose();
     }
 }

@@ -16,7 +16,7 @@ public sealed class UsageReporterError
     /// <summary>A description naming the sequences, statuses or files involved.</summary>
     public string Message { get; }
 
-    /// <summary>The underlying exception (usually a <see cref="Metering.Grpc.RpcException"/>), when there is one.</summary>
+    /// <summary>The underlying exception (usually a <see cref="Grpc.Core.RpcException"/>), when there is one.</summary>
     public Exception? Exception { get; }
 
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Metering.Client.Internal;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Metering.Client;
 
@@ -14,14 +15,31 @@ public sealed class UsageReporterOptions
     public const int MaxRecordsPerBatch = 10_000;
 
     /// <summary>
-    /// The metering endpoint, <c>http://</c> (h2c) or <c>https://</c> (TLS with ALPN h2). Required.
+    /// The metering endpoint, <c>http://</c> (h2c) or <c>https://</c> (TLS with ALPN h2); the reporter opens and owns
+    /// a Grpc.Net.Client channel to it (with <see cref="ChannelOptions"/>). Exactly one of <see cref="Address"/>,
+    /// <see cref="Channel"/> and <see cref="CallInvoker"/> is required.
     /// </summary>
     public Uri? Address { get; set; }
+
+    /// <summary>
+    /// A channel of the gateway's own (its retry policy, load balancing, HTTP handler, instrumentation); the reporter
+    /// calls through it and never disposes it. Defaults to null.
+    /// </summary>
+    public GrpcChannel? Channel { get; set; }
+
+    /// <summary>
+    /// A call invoker of the gateway's own, for example a channel with interceptors (<c>channel.Intercept(...)</c>);
+    /// the reporter calls through it and never disposes it. Defaults to null.
+    /// </summary>
+    public CallInvoker? CallInvoker { get; set; }
 
     /// <summary>The host's API key (a HOST key), sent as <c>authorization: Bearer &lt;key&gt;</c>. Required.</summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>Options of the channel the reporter creates (TLS handler, message limits). Defaults to null (defaults).</summary>
+    /// <summary>
+    /// Grpc.Net.Client options of the channel the reporter opens for <see cref="Address"/> (HTTP handler, message
+    /// limits). Defaults to null (Grpc.Net.Client's defaults). Not allowed with <see cref="Channel"/> or <see cref="CallInvoker"/>.
+    /// </summary>
     public GrpcChannelOptions? ChannelOptions { get; set; }
 
     /// <summary>
@@ -119,14 +137,20 @@ public sealed class UsageReporterOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     internal void Validate()
     {
-        if (Address is null)
+        var targets = (Address is null ? 0 : 1) + (Channel is null ? 0 : 1) + (CallInvoker is null ? 0 : 1);
+        if (targets != 1)
         {
-            Fail(nameof(Address), "is required");
+            Fail(nameof(Address), targets == 0 ? "is required (or set Channel or CallInvoker)" : "Address, Channel and CallInvoker are exclusive: set exactly one");
         }
 
-        if (!Address.IsAbsoluteUri || (Address.Scheme != Uri.UriSchemeHttp && Address.Scheme != Uri.UriSchemeHttps))
+        if (Address is not null && (!Address.IsAbsoluteUri || (Address.Scheme != Uri.UriSchemeHttp && Address.Scheme != Uri.UriSchemeHttps)))
         {
             Fail(nameof(Address), $"must be an absolute http:// or https:// address, not '{Address}'");
+        }
+
+        if (Address is null && ChannelOptions is not null)
+        {
+            Fail(nameof(ChannelOptions), "applies only to the channel opened for Address; configure your own Channel instead");
         }
 
         if (string.IsNullOrWhiteSpace(ApiKey))

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Grpc.Health.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Metering.LoadGen.Metrics;
 using Metering.LoadGen.Reporting;
 using Metering.LoadGen.Rpc;
@@ -118,7 +119,7 @@ internal sealed class LoadGenRunner
         foreach (var stream in streams)
         {
             workers.Add(new StreamWorker(
-                stream.Index, stream.HostId, stream.ProducerId, stream.Key, channels[stream.Index % channels.Count], pools[stream.Index], catalog.Count, clock,
+                stream.Index, stream.HostId, stream.ProducerId, stream.Key, channels[stream.Index % channels.Count].CreateCallInvoker(), pools[stream.Index], catalog.Count, clock,
                 o.InFlight, plans[stream.Index].Batches, interval, interval * stream.Index / o.Streams, o.DrainTimeout));
         }
 
@@ -232,7 +233,7 @@ internal sealed class LoadGenRunner
         {
             try
             {
-                var health = await channel.UnaryAsync(MeteringMethods.HealthCheck, new HealthCheckRequest(), new CallOptions { Deadline = DateTime.UtcNow.AddSeconds(2), CancellationToken = cancellationToken });
+                var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken);
                 if (health.Status == HealthCheckResponse.Types.ServingStatus.Serving)
                 {
                     return;
@@ -248,6 +249,6 @@ internal sealed class LoadGenRunner
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
         }
 
-        throw new RpcException(StatusCode.Unavailable, $"{_options.Target} did not report SERVING within {_options.WaitReady.TotalSeconds:0} s (last: {last})");
+        throw new RpcException(new Status(StatusCode.Unavailable, $"{_options.Target} did not report SERVING within {_options.WaitReady.TotalSeconds:0} s (last: {last})"));
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Metering.Grpc;
 using Metering.Persistence;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +34,7 @@ public sealed class ApiKeyAuthenticator
         }
     }
 
-    /// <summary>Authenticates a secret; throws UNAUTHENTICATED for an unknown or revoked key.</summary>
+    /// <summary>Authenticates a secret; throws <see cref="ApiKeyRejectedException"/> for an unknown or revoked key.</summary>
     public async ValueTask<Caller> AuthenticateAsync(string secret, CancellationToken cancellationToken)
     {
         var hash = ApiKeySecrets.Hash(secret);
@@ -91,7 +90,7 @@ public sealed class ApiKeyAuthenticator
 
     private static readonly Caller BootstrapCaller = new("bootstrap", CallerRole.Admin, null);
 
-    private static RpcException UnknownKey() => new(StatusCode.Unauthenticated, "The API key is not valid.");
+    private static ApiKeyRejectedException UnknownKey() => new(ApiKeyRejection.Unknown, "The API key is not valid.");
 
-    private static RpcException Revoked() => new(StatusCode.Unauthenticated, "The API key has been revoked.");
+    private static ApiKeyRejectedException Revoked() => new(ApiKeyRejection.Revoked, "The API key has been revoked.");
 }

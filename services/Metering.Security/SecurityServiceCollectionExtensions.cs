@@ -1,11 +1,13 @@
-using Metering.Grpc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Metering.Security;
 
-/// <summary>Registers API-key authentication as the first step of the gRPC call pipeline.</summary>
+/// <summary>
+/// Registers API-key authentication: the authenticator, the revocation poller, the interceptor (added to the gRPC
+/// pipeline by the service's AddGrpc) and the policies of the standard services, which need no key.
+/// </summary>
 public static class SecurityServiceCollectionExtensions
 {
     public static IServiceCollection AddMeteringSecurity(this IServiceCollection services, IConfiguration configuration)
@@ -18,7 +20,7 @@ public static class SecurityServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddHostedService<RevocationPoller>();
-        services.AddGrpcInterceptor<AuthenticationInterceptor>();
+        services.AddSingleton<AuthenticationInterceptor>();
         services.AddMethodPolicy("/grpc.health.v1.Health/", MethodPolicy.Public);
         services.AddMethodPolicy("/grpc.reflection.v1.ServerReflection/", MethodPolicy.Public);
         services.AddMethodPolicy("/grpc.reflection.v1alpha.ServerReflection/", MethodPolicy.Public);

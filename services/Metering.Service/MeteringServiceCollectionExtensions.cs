@@ -1,8 +1,8 @@
 using Metering.Contracts.V1;
 using Metering.Domain.Ingest;
-using Metering.Grpc;
 using Metering.Persistence;
 using Metering.Security;
+using Metering.ServiceDefaults;
 using Metering.Service.Admin;
 using Metering.Service.Flush;
 using Metering.Service.Ingest;
@@ -13,13 +13,14 @@ using Microsoft.Extensions.Options;
 
 namespace Metering.Service;
 
-/// <summary>Everything the metering service registers: runtime, storage, security, ingest, usage, admin.</summary>
+/// <summary>Everything the metering service registers: gRPC, storage, security, ingest, usage, admin, the flusher.</summary>
 public static class MeteringServiceCollectionExtensions
 {
     public static IServiceCollection AddMeteringService(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddGrpcRuntime(options => configuration.GetSection("Grpc").Bind(options));
+        services.AddMeteringGrpc(configuration, IngestService.Descriptor.FullName, UsageService.Descriptor.FullName, AdminService.Descriptor.FullName)
+            .AddCheck<RedisHealthCheck>("redis", timeout: ServiceDefaultsExtensions.HealthCheckTimeout);
         services.AddMeteringPostgres(configuration);
         services.AddMeteringSecurity(configuration);
         services.AddMeteringRedis(configuration);
@@ -27,15 +28,26 @@ public static class MeteringServiceCollectionExtensions
 
         services.AddSingleton<RedisUsageReader>();
         services.AddSingleton<UsageQueryService>();
-        services.AddGrpcService<UsageGrpcService>(UsageServiceReflection.Descriptor.Services[0]);
+        services.AddSingleton<UsageGrpcService>();
         services.AddMethodPolicy("/metering.v1.UsageService/", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
 
         services.AddMeteringFlush(configuration);
 
-        services.AddGrpcService<AdminGrpcService>(AdminReflection.Descriptor.Services[0]);
+        services.AddSingleton<AdminGrpcService>();
+
         services.AddMethodPolicy("/metering.v1.AdminService/", MethodPolicy.For(CallerRole.Admin));
         services.AddMethodPolicy("/metering.v1.AdminService/ListHosts", MethodPolicy.For(CallerRole.Billing, CallerRole.Admin));
         return services;
+    }
+
+    /// <summary>Maps the three services (each handler a singleton: grpc-dotnet resolves it from DI) and the standard endpoints.</summary>
+    public static IEndpointRouteBuilder MapMeteringService(this IEndpointRouteBuilder app)
+    {
+        app.MapGrpcService<IngestGrpcService>();
+        app.MapGrpcService<UsageGrpcService>();
+        app.MapGrpcService<AdminGrpcService>();
+        app.MapMeteringStandardEndpoints();
+        return app;
     }
 
     private static IServiceCollection AddMeteringFlush(this IServiceCollection services, IConfiguration configuration)
@@ -77,7 +89,8 @@ public static class MeteringServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<FinalizedPeriodGuard>();
         services.AddSingleton<RedisGroupCommitter>();
-        services.AddGrpcService<IngestGrpcService>(IngestReflection.Descriptor.Services[0]);
+        services.AddSingleton<IngestBudget>();
+        services.AddSingleton<IngestGrpcService>();
         services.AddMethodPolicy("/metering.v1.IngestService/", MethodPolicy.For(CallerRole.Host));
         return services;
     }

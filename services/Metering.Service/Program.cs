@@ -1,13 +1,12 @@
-using Metering.Grpc;
 using Metering.Persistence;
 using Metering.Service;
+using Metering.ServiceDefaults;
 
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.WebHost.UseKestrelHttpsConfiguration();
-builder.WebHost.UseGrpcKestrelDefaults();
+builder.WebHost.UseMeteringKestrelDefaults();
 builder.Services.AddMeteringService(builder.Configuration);
 
 var app = builder.Build();
 await app.Services.MigrateMeteringDatabaseAsync();
-app.RunGrpcServices();
+app.MapMeteringService();
 await app.RunAsync();

@@ -1,13 +1,12 @@
-using Metering.Grpc;
 using Metering.Persistence;
+using Metering.ServiceDefaults;
 using Metering.Settlement;
 
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.WebHost.UseKestrelHttpsConfiguration();
-builder.WebHost.UseGrpcKestrelDefaults();
+builder.WebHost.UseMeteringKestrelDefaults();
 builder.Services.AddMeteringSettlement(builder.Configuration);
 
 var app = builder.Build();
 await app.Services.MigrateMeteringDatabaseAsync();
-app.RunGrpcServices();
+app.MapMeteringSettlement();
 await app.RunAsync();

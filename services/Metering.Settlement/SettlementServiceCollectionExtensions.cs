@@ -1,5 +1,5 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Metering.ServiceDefaults;
 using Metering.Persistence;
 using Metering.Persistence.Settlement;
 using Metering.Security;
@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace Metering.Settlement;
 
-/// <summary>Everything the settlement service registers: runtime, storage, security, settlement, the schedule.</summary>
+/// <summary>Everything the settlement service registers: gRPC, storage, security, settlement, the schedule.</summary>
 public static class SettlementServiceCollectionExtensions
 {
     private const string Service = "/metering.v1.SettlementService/";
@@ -19,7 +19,7 @@ public static class SettlementServiceCollectionExtensions
     public static IServiceCollection AddMeteringSettlement(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddGrpcRuntime(options => configuration.GetSection("Grpc").Bind(options));
+        services.AddMeteringGrpc(configuration, SettlementService.Descriptor.FullName);
         services.AddMeteringPostgres(configuration);
         services.AddSettlementPersistence();
         services.AddMeteringSecurity(configuration);
@@ -34,7 +34,7 @@ public static class SettlementServiceCollectionExtensions
         services.AddSingleton<SettlementCycle>();
         services.AddHostedService<SettlementScheduler>();
 
-        services.AddGrpcService<SettlementGrpcService>(SettlementReflection.Descriptor.Services[0]);
+        services.AddSingleton<SettlementGrpcService>();
         services.AddMethodPolicy(Service + "UpsertAgreement", MethodPolicy.For(CallerRole.Admin));
         services.AddMethodPolicy(Service + "ListAgreements", MethodPolicy.For(CallerRole.Billing, CallerRole.Admin));
         services.AddMethodPolicy(Service + "RunSettlement", MethodPolicy.For(CallerRole.Billing, CallerRole.Admin));
@@ -42,5 +42,13 @@ public static class SettlementServiceCollectionExtensions
         services.AddMethodPolicy(Service + "GetStatement", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
         services.AddMethodPolicy(Service + "ListStatements", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
         return services;
+    }
+
+    /// <summary>Maps SettlementService (a singleton handler) and the standard endpoints.</summary>
+    public static IEndpointRouteBuilder MapMeteringSettlement(this IEndpointRouteBuilder app)
+    {
+        app.MapGrpcService<SettlementGrpcService>();
+        app.MapMeteringStandardEndpoints();
+        return app;
     }
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 
 namespace Metering.Chaos;
 
@@ -10,12 +12,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
 {
     public const string AdminKey = "chaos-bootstrap-admin-key-0123456789";
 
-    private static readonly Method<global::Grpc.Health.V1.HealthCheckRequest, global::Grpc.Health.V1.HealthCheckResponse> HealthCheck =
-        new(MethodType.Unary, "grpc.health.v1.Health", "Check", global::Grpc.Health.V1.HealthCheckRequest.Parser, global::Grpc.Health.V1.HealthCheckResponse.Parser);
-
     private readonly string _dll;
     private readonly ChaosInfrastructure _infrastructure;
     private readonly string _logPath;
+    private readonly int _httpPort;
     private Process? _process;
 
     public ServiceProcess(string repositoryRoot, string configuration, ChaosInfrastructure infrastructure)
@@ -29,6 +29,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         _infrastructure = infrastructure;
         _logPath = Path.Combine(Path.GetTempPath(), $"metering-chaos-service-{Environment.ProcessId}.log");
         Address = new Uri($"http://127.0.0.1:{FreePort()}");
+        _httpPort = FreePort();
     }
 
     public Uri Address { get; }
@@ -44,6 +45,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         start.Environment["Postgres__ConnectionString"] = _infrastructure.Postgres;
         start.Environment["Security__BootstrapAdminKey"] = AdminKey;
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = Address.ToString();
+        start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{_httpPort}";
         start.Environment["Flush__Interval"] = "00:00:01";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (failpoints is not null)
@@ -120,8 +122,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
             try
             {
-                var response = await channel.UnaryAsync(HealthCheck, new global::Grpc.Health.V1.HealthCheckRequest(), new CallOptions { Deadline = DateTime.UtcNow.AddSeconds(2) });
-                if (response.Status == global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving)
+                var response = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                if (response.Status == HealthCheckResponse.Types.ServingStatus.Serving)
                 {
                     return;
                 }

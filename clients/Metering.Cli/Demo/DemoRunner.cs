@@ -2,7 +2,7 @@ using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Metering.Cli.Commands;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
 
 namespace Metering.Cli.Demo;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Google.Rpc;
 using Metering.Cli.Parsing;
-using Metering.Grpc;
+using Grpc.Core;
 
 namespace Metering.Cli.Rendering;
 
@@ -14,8 +14,8 @@ internal static class RpcErrorWriter
     public static void Write(TextWriter writer, RpcException exception, GlobalOptions globals, ServiceTarget target)
     {
         var status = exception.Status;
-        writer.WriteLine($"error: {CodeName(status.Code)} ({(int)status.Code}): {status.Detail}");
-        if (status.RichStatus is { } rich)
+        writer.WriteLine($"error: {CodeName(status.StatusCode)} ({(int)status.StatusCode}): {status.Detail}");
+        if (exception.GetRpcStatus() is { } rich)
         {
             foreach (var detail in rich.Details)
             {
@@ -36,7 +36,7 @@ internal static class RpcErrorWriter
             }
         }
 
-        switch (status.Code)
+        switch (status.StatusCode)
         {
             case StatusCode.Unavailable:
                 if (target.HasFlag(ServiceTarget.Metering))

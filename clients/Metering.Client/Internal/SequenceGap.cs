@@ -1,6 +1,6 @@
 using System.Globalization;
 using Google.Rpc;
-using Metering.Grpc;
+using Grpc.Core;
 
 namespace Metering.Client.Internal;
 
@@ -11,11 +11,11 @@ internal static class SequenceGap
     public const string Domain = "metering.v1";
     public const string ExpectedSequenceKey = "expected_sequence";
 
-    /// <summary>The sequence the server expects, when <paramref name="status"/> is a sequence gap.</summary>
-    public static bool TryGetExpectedSequence(Metering.Grpc.Status status, out ulong expected)
+    /// <summary>The sequence the server expects, when <paramref name="exception"/> is a sequence gap.</summary>
+    public static bool TryGetExpectedSequence(RpcException exception, out ulong expected)
     {
         expected = 0;
-        if (status.Code != StatusCode.FailedPrecondition || status.RichStatus is not { } rich)
+        if (exception.StatusCode != StatusCode.FailedPrecondition || exception.GetRpcStatus() is not { } rich)
         {
             return false;
         }

@@ -1,5 +1,6 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Metering.LoadGen.Rpc;
 
 namespace Metering.LoadGen.Setup;
@@ -21,12 +22,13 @@ internal static class HostProvisioner
     public static async Task<(IReadOnlyList<string> Hosts, IReadOnlyList<ProvisionedStream> Streams)> ProvisionAsync(
         GrpcChannel channel, string adminKey, string runId, int hosts, int streams, CancellationToken cancellationToken)
     {
-        var admin = MeteringMethods.Bearer(adminKey, cancellationToken);
+        var admin = MeteringMethods.Bearer(adminKey);
+        var client = new AdminService.AdminServiceClient(channel);
         var hostIds = new List<string>(hosts);
         for (var h = 0; h < hosts; h++)
         {
             var hostId = HostName(runId, h);
-            await channel.UnaryAsync(MeteringMethods.CreateHost, new CreateHostRequest { HostId = hostId, DisplayName = $"metering-loadgen run {runId}: {hostId}" }, admin);
+            await client.CreateHostAsync(new CreateHostRequest { HostId = hostId, DisplayName = $"metering-loadgen run {runId}: {hostId}" }, admin, cancellationToken: cancellationToken);
             hostIds.Add(hostId);
         }
 
@@ -34,10 +36,10 @@ internal static class HostProvisioner
         for (var s = 0; s < streams; s++)
         {
             var hostIndex = s % hosts;
-            var key = await channel.UnaryAsync(
-                MeteringMethods.CreateApiKey,
+            var key = await client.CreateApiKeyAsync(
                 new CreateApiKeyRequest { Role = Role.Host, HostId = hostIds[hostIndex], Description = $"metering-loadgen run {runId} stream {s}" },
-                admin);
+                admin,
+                cancellationToken: cancellationToken);
             provisioned.Add(new ProvisionedStream(s, hostIndex, hostIds[hostIndex], key.Secret, $"loadgen-{runId}-gw-{s}"));
         }
 

@@ -1,5 +1,5 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
 using Metering.LoadGen.Workload;
 
 namespace Metering.LoadGen.Streams;
@@ -7,7 +7,7 @@ namespace Metering.LoadGen.Streams;
 /// <summary>The receiving half: acks arrive in sequence order, each frees one place in the window.</summary>
 internal sealed partial class StreamWorker
 {
-    private async Task ReadAcksAsync(DuplexStreamingCall<EncodedStreamUsageRequest, StreamUsageResponse> call, CancellationTokenSource stop)
+    private async Task ReadAcksAsync(AsyncDuplexStreamingCall<EncodedStreamUsageRequest, StreamUsageResponse> call, CancellationTokenSource stop)
     {
         try
         {

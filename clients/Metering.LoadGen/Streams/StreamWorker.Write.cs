@@ -1,5 +1,5 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
 using Metering.LoadGen.Workload;
 
 namespace Metering.LoadGen.Streams;
@@ -7,7 +7,7 @@ namespace Metering.LoadGen.Streams;
 /// <summary>The sending half: one write at a time, never more than the window unacknowledged.</summary>
 internal sealed partial class StreamWorker
 {
-    private async Task WriteBatchesAsync(DuplexStreamingCall<EncodedStreamUsageRequest, StreamUsageResponse> call, CancellationToken cancellationToken)
+    private async Task WriteBatchesAsync(AsyncDuplexStreamingCall<EncodedStreamUsageRequest, StreamUsageResponse> call, CancellationToken cancellationToken)
     {
         var requests = call.RequestStream;
         var paced = _intervalTicks > 0;
@@ -61,7 +61,7 @@ internal sealed partial class StreamWorker
             message.Template = template;
             Interlocked.Increment(ref _batchesSent);
             Interlocked.Add(ref _recordsSent, template.RecordCount);
-            await requests.WriteAsync(message, WriteFlags.None, cancellationToken);
+            await requests.WriteAsync(message, cancellationToken);
         }
     }
 }

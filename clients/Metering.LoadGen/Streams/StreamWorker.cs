@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
 using Metering.LoadGen.Metrics;
 using Metering.LoadGen.Rpc;
 using Metering.LoadGen.Verification;
@@ -15,7 +15,7 @@ namespace Metering.LoadGen.Streams;
 /// </summary>
 internal sealed partial class StreamWorker
 {
-    private readonly GrpcChannel _channel;
+    private readonly CallInvoker _invoker;
     private readonly string _key;
     private readonly TemplatePool _pool;
     private readonly RunClock _clock;
@@ -40,13 +40,13 @@ internal sealed partial class StreamWorker
     /// <param name="batchLimit">Batches to send in a --records run (the last may be the pool's tail); null in a duration run.</param>
     /// <param name="intervalTicks">Stopwatch ticks between this stream's sends at a fixed rate; 0 = as fast as the window allows.</param>
     /// <param name="phaseTicks">Offset of this stream's schedule, so that streams do not send in lockstep.</param>
-    public StreamWorker(int index, string hostId, string producerId, string key, GrpcChannel channel, TemplatePool pool, int models, RunClock clock, int inFlight, ulong? batchLimit, double intervalTicks, double phaseTicks, TimeSpan drainTimeout)
+    public StreamWorker(int index, string hostId, string producerId, string key, CallInvoker invoker, TemplatePool pool, int models, RunClock clock, int inFlight, ulong? batchLimit, double intervalTicks, double phaseTicks, TimeSpan drainTimeout)
     {
         Index = index;
         HostId = hostId;
         ProducerId = producerId;
         _key = key;
-        _channel = channel;
+        _invoker = invoker;
         _pool = pool;
         _clock = clock;
         _batchLimit = batchLimit;
@@ -113,7 +113,7 @@ internal sealed partial class StreamWorker
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var call = _channel.DuplexStreaming(MeteringMethods.StreamUsage, MeteringMethods.Bearer(_key, cancellationToken));
+        using var call = _invoker.AsyncDuplexStreamingCall(MeteringMethods.StreamUsage, null, new CallOptions(MeteringMethods.Bearer(_key), cancellationToken: cancellationToken));
         var reading = ReadAcksAsync(call, stop);
         Exception? writeError = null;
         try

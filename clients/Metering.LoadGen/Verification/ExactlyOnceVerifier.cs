@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Metering.LoadGen.Rpc;
 using Metering.LoadGen.Workload;
 
@@ -91,7 +92,7 @@ internal static class ExactlyOnceVerifier
         };
         while (true)
         {
-            var page = await channel.UnaryAsync(MeteringMethods.GetUsage, request, MeteringMethods.Bearer(adminKey, cancellationToken));
+            var page = await new UsageService.UsageServiceClient(channel).GetUsageAsync(request, MeteringMethods.Bearer(adminKey), cancellationToken: cancellationToken);
             foreach (var row in page.Rows)
             {
                 var key = (row.HostId, row.Model);

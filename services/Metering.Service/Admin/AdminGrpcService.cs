@@ -1,14 +1,15 @@
 using Google.Protobuf.WellKnownTypes;
 using Metering.Contracts.V1;
 using Metering.Domain.Ingest;
-using Metering.Grpc;
+using Grpc.Core;
+using Metering.ServiceDefaults;
 using Metering.Persistence;
 using Metering.Security;
 
 namespace Metering.Service.Admin;
 
 /// <summary>metering.v1.AdminService: hosts and API keys in PostgreSQL.</summary>
-internal sealed class AdminGrpcService
+internal sealed class AdminGrpcService : AdminService.AdminServiceBase
 {
     private readonly HostRepository _hosts;
     private readonly ApiKeyRepository _keys;
@@ -23,22 +24,22 @@ internal sealed class AdminGrpcService
         _time = time;
     }
 
-    public async Task<CreateHostResponse> CreateHost(CreateHostRequest request, ServerCallContext context)
+    public override async Task<CreateHostResponse> CreateHost(CreateHostRequest request, ServerCallContext context)
     {
         if (!IngestIdentifiers.IsValidHostId(request.HostId))
         {
-            throw RpcException.InvalidField("host_id", "must be 1 to 63 characters of [a-z0-9-], start with a letter and not end with '-'");
+            throw RpcErrors.InvalidField("host_id", "must be 1 to 63 characters of [a-z0-9-], start with a letter and not end with '-'");
         }
 
         if (request.DisplayName.Length is 0 or > 200)
         {
-            throw RpcException.InvalidField("display_name", "must be 1 to 200 characters");
+            throw RpcErrors.InvalidField("display_name", "must be 1 to 200 characters");
         }
 
         var host = new HostRecord(request.HostId, request.DisplayName, Now());
         if (!await _hosts.TryCreateAsync(host, context.CancellationToken))
         {
-            throw RpcException.WithFieldViolations(
+            throw RpcErrors.WithFieldViolations(
                 StatusCode.AlreadyExists,
                 $"host_id '{request.HostId}' is taken.",
                 [new Google.Rpc.BadRequest.Types.FieldViolation { Field = "host_id", Reason = "HOST_ID_TAKEN", Description = "a host with this host_id already exists" }]);
@@ -47,11 +48,11 @@ internal sealed class AdminGrpcService
         return new CreateHostResponse { Host = ToWire(host) };
     }
 
-    public async Task<ListHostsResponse> ListHosts(ListHostsRequest request, ServerCallContext context)
+    public override async Task<ListHostsResponse> ListHosts(ListHostsRequest request, ServerCallContext context)
     {
         if (request.PageSize < 0)
         {
-            throw RpcException.InvalidField("page_size", "must not be negative");
+            throw RpcErrors.InvalidField("page_size", "must not be negative");
         }
 
         var size = request.PageSize == 0 ? 100 : Math.Min(request.PageSize, 1000);
@@ -67,33 +68,33 @@ internal sealed class AdminGrpcService
         return response;
     }
 
-    public async Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
+    public override async Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
     {
         var role = request.Role switch
         {
             Role.Host => CallerRole.Host,
             Role.Billing => CallerRole.Billing,
             Role.Admin => CallerRole.Admin,
-            _ => throw RpcException.InvalidField("role", "must be ROLE_HOST, ROLE_BILLING or ROLE_ADMIN"),
+            _ => throw RpcErrors.InvalidField("role", "must be ROLE_HOST, ROLE_BILLING or ROLE_ADMIN"),
         };
         if (role == CallerRole.Host && request.HostId.Length == 0)
         {
-            throw RpcException.InvalidField("host_id", "is required for a HOST key");
+            throw RpcErrors.InvalidField("host_id", "is required for a HOST key");
         }
 
         if (role != CallerRole.Host && request.HostId.Length != 0)
         {
-            throw RpcException.InvalidField("host_id", "must be empty for BILLING and ADMIN keys");
+            throw RpcErrors.InvalidField("host_id", "must be empty for BILLING and ADMIN keys");
         }
 
         if (request.Description.Length > 500)
         {
-            throw RpcException.InvalidField("description", "must be at most 500 characters");
+            throw RpcErrors.InvalidField("description", "must be at most 500 characters");
         }
 
         if (role == CallerRole.Host && !await _hosts.ExistsAsync(request.HostId, context.CancellationToken))
         {
-            throw new RpcException(StatusCode.NotFound, $"host_id '{request.HostId}' does not exist.");
+            throw RpcErrors.Plain(StatusCode.NotFound, $"host_id '{request.HostId}' does not exist.");
         }
 
         var (keyId, secret) = ApiKeySecrets.Generate();
@@ -113,15 +114,15 @@ internal sealed class AdminGrpcService
         };
     }
 
-    public async Task<RevokeApiKeyResponse> RevokeApiKey(RevokeApiKeyRequest request, ServerCallContext context)
+    public override async Task<RevokeApiKeyResponse> RevokeApiKey(RevokeApiKeyRequest request, ServerCallContext context)
     {
         if (request.KeyId.Length == 0)
         {
-            throw RpcException.InvalidField("key_id", "is required");
+            throw RpcErrors.InvalidField("key_id", "is required");
         }
 
         var revokedAt = await _keys.RevokeAsync(request.KeyId, Now(), context.CancellationToken)
-            ?? throw new RpcException(StatusCode.NotFound, $"key_id '{request.KeyId}' does not exist.");
+            ?? throw RpcErrors.Plain(StatusCode.NotFound, $"key_id '{request.KeyId}' does not exist.");
         _authenticator.MarkRevoked(request.KeyId);
         return new RevokeApiKeyResponse { KeyId = request.KeyId, RevokedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(revokedAt, DateTimeKind.Utc)) };
     }

@@ -5,7 +5,6 @@ using Google.Protobuf.Collections;
 using Metering.Contracts.V1;
 using Metering.Domain.Ingest;
 using Metering.Domain.Settlement;
-using Metering.Grpc;
 using Metering.Persistence;
 using Microsoft.Extensions.Options;
 
@@ -43,7 +42,7 @@ internal sealed partial class FinalizedPeriodGuard
     /// <summary>
     /// Returns <paramref name="prepared"/>, or a rejected batch with a PERIOD_FINALIZED violation for each record in a
     /// FINAL month beyond the look-back. Completes synchronously unless a record is older than the look-back; throws
-    /// UNAVAILABLE when the FINAL months are needed and PostgreSQL cannot tell them. A batch already rejected is
+    /// <see cref="StoreUnavailableException"/> when the FINAL months are needed and PostgreSQL cannot tell them. A batch already rejected is
     /// returned as it is.
     /// </summary>
     public ValueTask<PreparedBatch> CheckAsync(string hostId, RepeatedField<UsageRecord> records, PreparedBatch prepared, CancellationToken cancellationToken)
@@ -98,7 +97,7 @@ internal sealed partial class FinalizedPeriodGuard
         return violations is null ? prepared : new PreparedBatch([], 0, violations);
     }
 
-    /// <summary>The host's FINAL months, from the cache or one shared query; UNAVAILABLE when PostgreSQL fails it.</summary>
+    /// <summary>The host's FINAL months, from the cache or one shared query; <see cref="StoreUnavailableException"/> when PostgreSQL fails it.</summary>
     private async Task<IReadOnlySet<YearMonth>> FinalPeriodsAsync(string hostId, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
@@ -124,7 +123,7 @@ internal sealed partial class FinalizedPeriodGuard
         }
         catch (Exception ex) when (ex is DbException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
-            throw new RpcException(StatusCode.Unavailable, "The settlement store is unavailable, so usage older than the adjustment look-back cannot be checked; nothing of this batch was applied. Retry.");
+            throw new StoreUnavailableException("The settlement store is unavailable, so usage older than the adjustment look-back cannot be checked; nothing of this batch was applied. Retry.", ex);
         }
     }
 

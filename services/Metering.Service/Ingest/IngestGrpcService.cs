@@ -1,61 +1,62 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Metering.Contracts.V1;
 using Metering.Domain.Ingest;
-using Metering.Grpc;
 using Metering.Security;
+using Metering.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Metering.Service.Ingest;
 
 /// <summary>
-/// metering.v1.IngestService. A stream is read ahead of its acks (up to
+/// metering.v1.IngestService (a singleton). A stream is read ahead of its acks (up to
 /// <see cref="IngestOptions.MaxInFlightBatchesPerStream"/>): each batch is validated, summed per bucket and queued
 /// for the group commit, and a second loop writes the acks in order as their commits complete. A full global
-/// budget (<see cref="IngestOptions.MaxInFlightBatches"/>) stops reading, so a slow Redis slows the senders.
+/// budget (<see cref="IngestBudget"/>) stops reading, so a slow Redis slows the senders.
 /// </summary>
-internal sealed class IngestGrpcService
+internal sealed class IngestGrpcService : IngestService.IngestServiceBase
 {
     private readonly BatchPreparer _preparer;
     private readonly FinalizedPeriodGuard _finalizedPeriods;
     private readonly RedisGroupCommitter _committer;
+    private readonly IngestBudget _budget;
     private readonly IngestOptions _options;
-    private readonly SemaphoreSlim _globalBudget;
 
-    public IngestGrpcService(BatchPreparer preparer, FinalizedPeriodGuard finalizedPeriods, RedisGroupCommitter committer, IOptions<IngestOptions> options)
+    public IngestGrpcService(BatchPreparer preparer, FinalizedPeriodGuard finalizedPeriods, RedisGroupCommitter committer, IngestBudget budget, IOptions<IngestOptions> options)
     {
         _preparer = preparer;
         _finalizedPeriods = finalizedPeriods;
         _committer = committer;
+        _budget = budget;
         _options = options.Value;
-        _globalBudget = new SemaphoreSlim(_options.MaxInFlightBatches);
     }
 
-    public async Task StreamUsage(IAsyncStreamReader<StreamUsageRequest> requests, IServerStreamWriter<StreamUsageResponse> responses, ServerCallContext context)
+    public override async Task StreamUsage(IAsyncStreamReader<StreamUsageRequest> requestStream, IServerStreamWriter<StreamUsageResponse> responseStream, ServerCallContext context)
     {
         var caller = context.GetCaller();
         var hostId = caller.HostId!;
         var pending = Channel.CreateBounded<Task<StreamUsageResponse>>(new BoundedChannelOptions(_options.MaxInFlightBatchesPerStream) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var writer = WriteAcksAsync(pending.Reader, responses, stop);
+        var writer = WriteAcksAsync(pending.Reader, responseStream, stop);
         string? producerId = null;
         Exception? readError = null;
         try
         {
-            while (await requests.MoveNext(stop.Token))
+            while (await requestStream.MoveNext(stop.Token))
             {
-                var request = requests.Current;
+                var request = requestStream.Current;
                 if (caller.IsRevoked)
                 {
-                    throw new RpcException(StatusCode.Unauthenticated, "The API key has been revoked.");
+                    throw RpcErrors.Plain(StatusCode.Unauthenticated, "The API key has been revoked.");
                 }
 
                 producerId = CheckProducer(request, producerId);
                 var prepared = await _finalizedPeriods.CheckAsync(hostId, request.Records, _preparer.Prepare(request.Records), stop.Token);
-                await _globalBudget.WaitAsync(stop.Token);
+                await _budget.WaitAsync(stop.Token);
                 var commit = new PendingCommit(hostId, bySequence: true, producerId, request.Sequence.ToString(CultureInfo.InvariantCulture), prepared.Deltas);
                 var ack = AckWhenCommittedAsync(_committer.CommitAsync(commit), request.Sequence, prepared);
                 await pending.Writer.WriteAsync(ack, stop.Token);
@@ -76,50 +77,47 @@ internal sealed class IngestGrpcService
         await writer;
         if (readError is not null)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readError);
+            ExceptionDispatchInfo.Throw(MeteringErrors.ToRpcOrSelf(readError));
         }
     }
 
-    public async Task<ReportUsageResponse> ReportUsage(ReportUsageRequest request, ServerCallContext context)
+    public override async Task<ReportUsageResponse> ReportUsage(ReportUsageRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
         if (!IngestIdentifiers.IsValidIdempotencyKey(request.IdempotencyKey))
         {
-            throw RpcException.InvalidField("idempotency_key", "must be 1 to 128 printable ASCII characters (0x21-0x7E)");
+            throw RpcErrors.InvalidField("idempotency_key", "must be 1 to 128 printable ASCII characters (0x21-0x7E)");
         }
 
-        var prepared = await _finalizedPeriods.CheckAsync(caller.HostId!, request.Records, _preparer.Prepare(request.Records), context.CancellationToken);
+        var prepared = await MeteringErrors.MapAsync(() => _finalizedPeriods.CheckAsync(caller.HostId!, request.Records, _preparer.Prepare(request.Records), context.CancellationToken).AsTask());
         if (prepared.IsRejected)
         {
-            return new ReportUsageResponse { Result = IngestResult.Rejected, Violations = { ToWire(prepared.Violations!) } };
+            return new ReportUsageResponse { Result = IngestResult.Rejected, Violations = { MeteringErrors.ToWire(prepared.Violations!) } };
         }
 
         var commit = new PendingCommit(caller.HostId!, bySequence: false, request.IdempotencyKey, RecordsHash(request), prepared.Deltas);
-        await _globalBudget.WaitAsync(context.CancellationToken);
+        await _budget.WaitAsync(context.CancellationToken);
         CommitOutcome outcome;
         try
         {
             outcome = await _committer.CommitAsync(commit);
         }
-        catch (Exception ex) when (ex is not RpcException)
+        catch (Exception ex)
         {
-            throw Unavailable(ex);
+            throw MeteringErrors.ToRpc(ex);
         }
         finally
         {
-            _globalBudget.Release();
+            _budget.Release();
         }
 
         return outcome.Kind switch
         {
             CommitOutcomeKind.Applied => new ReportUsageResponse { Result = IngestResult.Accepted, RecordsAccepted = prepared.RecordCount },
             CommitOutcomeKind.Duplicate => new ReportUsageResponse { Result = IngestResult.Duplicate },
-            CommitOutcomeKind.CounterOverflow => new ReportUsageResponse { Result = IngestResult.Rejected, Violations = { OverflowViolation() } },
-            CommitOutcomeKind.KeyReusedWithDifferentRecords => throw RpcException.WithFieldViolations(
-                StatusCode.AlreadyExists,
-                "idempotency_key was already accepted with different records",
-                [new Google.Rpc.BadRequest.Types.FieldViolation { Field = "idempotency_key", Reason = "IDEMPOTENCY_KEY_REUSED", Description = "this key was already accepted with different records within the dedup window" }]),
-            _ => throw new RpcException(StatusCode.Internal, $"Unexpected ingest outcome {outcome.Kind}."),
+            CommitOutcomeKind.CounterOverflow => new ReportUsageResponse { Result = IngestResult.Rejected, Violations = { MeteringErrors.CounterOverflow() } },
+            CommitOutcomeKind.KeyReusedWithDifferentRecords => throw MeteringErrors.IdempotencyKeyReused(),
+            _ => throw RpcErrors.Plain(StatusCode.Internal, $"Unexpected ingest outcome {outcome.Kind}."),
         };
     }
 
@@ -129,19 +127,19 @@ internal sealed class IngestGrpcService
         {
             if (!IngestIdentifiers.IsValidProducerId(request.ProducerId))
             {
-                throw RpcException.InvalidField("producer_id", "must be 1 to 128 characters of [A-Za-z0-9._:/-]");
+                throw RpcErrors.InvalidField("producer_id", "must be 1 to 128 characters of [A-Za-z0-9._:/-]");
             }
 
             producerId = request.ProducerId;
         }
         else if (!string.Equals(producerId, request.ProducerId, StringComparison.Ordinal))
         {
-            throw RpcException.InvalidField("producer_id", $"changed within the stream from '{producerId}' to '{request.ProducerId}'");
+            throw RpcErrors.InvalidField("producer_id", $"changed within the stream from '{producerId}' to '{request.ProducerId}'");
         }
 
         if (request.Sequence == 0)
         {
-            throw RpcException.InvalidField("sequence", "must start at 1; 0 is invalid");
+            throw RpcErrors.InvalidField("sequence", "must start at 1; 0 is invalid");
         }
 
         return producerId;
@@ -156,11 +154,11 @@ internal sealed class IngestGrpcService
         }
         catch (Exception ex)
         {
-            throw Unavailable(ex);
+            throw MeteringErrors.ToRpc(ex);
         }
         finally
         {
-            _globalBudget.Release();
+            _budget.Release();
         }
 
         var response = new StreamUsageResponse { Sequence = sequence };
@@ -168,7 +166,7 @@ internal sealed class IngestGrpcService
         {
             case CommitOutcomeKind.Applied when prepared.IsRejected:
                 response.Result = IngestResult.Rejected;
-                response.Violations.Add(ToWire(prepared.Violations!));
+                response.Violations.Add(MeteringErrors.ToWire(prepared.Violations!));
                 break;
             case CommitOutcomeKind.Applied:
                 response.Result = IngestResult.Accepted;
@@ -179,12 +177,12 @@ internal sealed class IngestGrpcService
                 break;
             case CommitOutcomeKind.CounterOverflow:
                 response.Result = IngestResult.Rejected;
-                response.Violations.Add(OverflowViolation());
+                response.Violations.Add(MeteringErrors.CounterOverflow());
                 break;
             case CommitOutcomeKind.SequenceGap:
-                throw SequenceGap(sequence, outcome.ExpectedSequence);
+                throw MeteringErrors.SequenceGap(sequence, outcome.ExpectedSequence);
             default:
-                throw new RpcException(StatusCode.Internal, $"Unexpected ingest outcome {outcome.Kind}.");
+                throw RpcErrors.Plain(StatusCode.Internal, $"Unexpected ingest outcome {outcome.Kind}.");
         }
 
         return response;
@@ -214,29 +212,6 @@ internal sealed class IngestGrpcService
             throw;
         }
     }
-
-    private static RpcException SequenceGap(ulong sequence, ulong expected)
-    {
-        var info = new Google.Rpc.ErrorInfo { Reason = "SEQUENCE_GAP", Domain = "metering.v1" };
-        info.Metadata["expected_sequence"] = expected.ToString(CultureInfo.InvariantCulture);
-        var detail = $"sequence {sequence} is out of order: expected sequence {expected}";
-        var rich = new Google.Rpc.Status { Code = (int)StatusCode.FailedPrecondition, Message = detail };
-        rich.Details.Add(Any.Pack(info));
-        return new RpcException(new Status(StatusCode.FailedPrecondition, detail, rich));
-    }
-
-    private static RpcException Unavailable(Exception ex) => ex as RpcException
-        ?? new RpcException(StatusCode.Unavailable, "The counter store is unavailable; nothing of the unacknowledged batches was acknowledged. Retry.");
-
-    private static Google.Rpc.BadRequest.Types.FieldViolation OverflowViolation() => new()
-    {
-        Field = "records",
-        Reason = ViolationReasons.CounterTotalOverflow,
-        Description = "the batch would push an hourly counter total past 4*10^18",
-    };
-
-    private static IEnumerable<Google.Rpc.BadRequest.Types.FieldViolation> ToWire(List<Violation> violations)
-        => violations.Select(v => new Google.Rpc.BadRequest.Types.FieldViolation { Field = v.Field, Reason = v.Reason, Description = v.Description });
 
     private static string RecordsHash(ReportUsageRequest request)
     {

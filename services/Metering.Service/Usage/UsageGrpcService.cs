@@ -5,13 +5,14 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Metering.Contracts.V1;
 using Metering.Domain.Usage;
-using Metering.Grpc;
+using Grpc.Core;
+using Metering.ServiceDefaults;
 using Metering.Security;
 
 namespace Metering.Service.Usage;
 
 /// <summary>metering.v1.UsageService: validates and maps the query, runs it, pages the rows.</summary>
-internal sealed class UsageGrpcService
+internal sealed class UsageGrpcService : UsageService.UsageServiceBase
 {
     private const int DefaultPageSize = 1000;
     private const int MaxPageSize = 10_000;
@@ -20,13 +21,13 @@ internal sealed class UsageGrpcService
 
     public UsageGrpcService(UsageQueryService queries) => _queries = queries;
 
-    public async Task<GetUsageResponse> GetUsage(GetUsageRequest request, ServerCallContext context)
+    public override async Task<GetUsageResponse> GetUsage(GetUsageRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
         var query = ToQuery(request, caller);
         var offset = ReadPageToken(request);
         var pageSize = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, MaxPageSize);
-        var rows = await _queries.QueryAsync(query, context.CancellationToken);
+        var rows = await MeteringErrors.MapAsync(() => _queries.QueryAsync(query, context.CancellationToken));
         var response = new GetUsageResponse();
         foreach (var row in rows.Skip(offset).Take(pageSize))
         {
@@ -56,12 +57,12 @@ internal sealed class UsageGrpcService
         var end = RequireHour(request.EndTime, "end_time");
         if (end <= start)
         {
-            throw RpcException.InvalidField("end_time", "must be after start_time");
+            throw RpcErrors.InvalidField("end_time", "must be after start_time");
         }
 
         if (request.PageSize < 0)
         {
-            throw RpcException.InvalidField("page_size", "must not be negative");
+            throw RpcErrors.InvalidField("page_size", "must not be negative");
         }
 
         var byHost = false;
@@ -73,9 +74,9 @@ internal sealed class UsageGrpcService
                 case UsageGroupBy.Host when !byHost: byHost = true; break;
                 case UsageGroupBy.Model when !byModel: byModel = true; break;
                 case UsageGroupBy.Host or UsageGroupBy.Model:
-                    throw RpcException.InvalidField($"group_by[{i}]", "names a dimension twice");
+                    throw RpcErrors.InvalidField($"group_by[{i}]", "names a dimension twice");
                 default:
-                    throw RpcException.InvalidField($"group_by[{i}]", "must be USAGE_GROUP_BY_HOST or USAGE_GROUP_BY_MODEL");
+                    throw RpcErrors.InvalidField($"group_by[{i}]", "must be USAGE_GROUP_BY_HOST or USAGE_GROUP_BY_MODEL");
             }
         }
 
@@ -85,7 +86,7 @@ internal sealed class UsageGrpcService
             Granularity.Hour => UsageGranularity.Hour,
             Granularity.Day => UsageGranularity.Day,
             Granularity.Month => UsageGranularity.Month,
-            _ => throw RpcException.InvalidField("granularity", $"unknown value {(int)request.Granularity}"),
+            _ => throw RpcErrors.InvalidField("granularity", $"unknown value {(int)request.Granularity}"),
         };
 
         IReadOnlySet<string>? hosts = request.HostIds.Count > 0 ? request.HostIds.ToHashSet(StringComparer.Ordinal) : null;
@@ -110,17 +111,17 @@ internal sealed class UsageGrpcService
     {
         if (timestamp is null)
         {
-            throw RpcException.InvalidField(field, "is required");
+            throw RpcErrors.InvalidField(field, "is required");
         }
 
         if (timestamp.Nanos != 0 || timestamp.Seconds % 3600 != 0)
         {
-            throw RpcException.InvalidField(field, "must be a whole UTC hour");
+            throw RpcErrors.InvalidField(field, "must be a whole UTC hour");
         }
 
         if (timestamp.Seconds < 0 || timestamp.Seconds > 253_402_300_799)
         {
-            throw RpcException.InvalidField(field, "is out of range");
+            throw RpcErrors.InvalidField(field, "is out of range");
         }
 
         return timestamp.ToDateTime();
@@ -147,7 +148,7 @@ internal sealed class UsageGrpcService
         {
         }
 
-        throw RpcException.InvalidField("page_token", "is not a token of this query");
+        throw RpcErrors.InvalidField("page_token", "is not a token of this query");
     }
 
     private static string MakePageToken(GetUsageRequest request, int offset)

@@ -1,5 +1,4 @@
 using Metering.Domain.Usage;
-using Metering.Grpc;
 using Metering.Persistence;
 
 namespace Metering.Service.Usage;
@@ -39,7 +38,7 @@ internal sealed class UsageQueryService
             }
         }
 
-        throw new RpcException(StatusCode.Unavailable, "Usage kept moving to PostgreSQL during the query; retry.");
+        throw new StoreUnavailableException("Usage kept moving to PostgreSQL during the query; retry.");
     }
 
     private async Task<List<UsageRowResult>?> TryQueryAsync(UsageQuery query, IReadOnlyCollection<string> hosts, CancellationToken cancellationToken)

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
-using Metering.Grpc;
+using Grpc.Core;
+using Metering.ServiceDefaults;
 
 namespace Metering.Settlement.Grpc;
 
@@ -18,7 +19,7 @@ internal static class PageToken
     {
         if (requested < 0)
         {
-            throw RpcException.InvalidField("page_size", "must not be negative", "OUT_OF_RANGE");
+            throw RpcErrors.InvalidField("page_size", "must not be negative", "OUT_OF_RANGE");
         }
 
         return requested == 0 ? DefaultPageSize : Math.Min(requested, MaxPageSize);
@@ -49,7 +50,7 @@ internal static class PageToken
         {
         }
 
-        throw RpcException.InvalidField("page_token", "is not a token of this request (send the other fields unchanged)", "INVALID_PAGE_TOKEN");
+        throw RpcErrors.InvalidField("page_token", "is not a token of this request (send the other fields unchanged)", "INVALID_PAGE_TOKEN");
     }
 
     private static string Fingerprint<TRequest>(TRequest request)

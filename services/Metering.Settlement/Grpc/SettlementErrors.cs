@@ -1,4 +1,5 @@
-using Metering.Grpc;
+using Grpc.Core;
+using Metering.ServiceDefaults;
 using Metering.Persistence.Settlement;
 using Metering.Settlement.Application;
 
@@ -19,7 +20,7 @@ internal static class SettlementErrors
         }
         catch (FinalStatementChangeException ex)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, ex.Message);
+            throw RpcErrors.Plain(StatusCode.FailedPrecondition, ex.Message);
         }
     }
 
@@ -32,8 +33,8 @@ internal static class SettlementErrors
             _ => StatusCode.FailedPrecondition,
         };
         return failure.Violations.Count == 0
-            ? new RpcException(code, failure.Message)
-            : RpcException.WithFieldViolations(code, failure.Message, failure.Violations.Select(v => new Google.Rpc.BadRequest.Types.FieldViolation
+            ? RpcErrors.Plain(code, failure.Message)
+            : RpcErrors.WithFieldViolations(code, failure.Message, failure.Violations.Select(v => new Google.Rpc.BadRequest.Types.FieldViolation
             {
                 Field = v.Field,
                 Reason = v.Reason,

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Metering.Contracts.V1;
 using Metering.Domain.Settlement;
-using Metering.Grpc;
+using Grpc.Core;
+using Metering.ServiceDefaults;
 using Metering.Persistence.Settlement;
 using Metering.Security;
 using Metering.Settlement.Application;
@@ -11,7 +12,7 @@ using DomainStatus = Metering.Domain.Settlement.StatementStatus;
 namespace Metering.Settlement.Grpc;
 
 /// <summary>metering.v1.SettlementService: validates and maps requests, calls the settlement layer, maps back.</summary>
-internal sealed class SettlementGrpcService
+internal sealed class SettlementGrpcService : SettlementService.SettlementServiceBase
 {
     private readonly AgreementService _agreementService;
     private readonly AgreementRepository _agreements;
@@ -28,13 +29,13 @@ internal sealed class SettlementGrpcService
         _finalizer = finalizer;
     }
 
-    public async Task<UpsertAgreementResponse> UpsertAgreement(UpsertAgreementRequest request, ServerCallContext context)
+    public override async Task<UpsertAgreementResponse> UpsertAgreement(UpsertAgreementRequest request, ServerCallContext context)
     {
         var (agreement, created) = await SettlementErrors.MapAsync(() => _agreementService.UpsertAsync(SettlementMapper.ToInput(request.Agreement), context.CancellationToken));
         return new UpsertAgreementResponse { Agreement = SettlementMapper.ToWire(agreement), Created = created };
     }
 
-    public async Task<ListAgreementsResponse> ListAgreements(ListAgreementsRequest request, ServerCallContext context)
+    public override async Task<ListAgreementsResponse> ListAgreements(ListAgreementsRequest request, ServerCallContext context)
     {
         var size = PageToken.PageSize(request.PageSize);
         var inForce = SettlementMapper.ParseOptionalMonth(request.InForceMonth, "in_force_month");
@@ -52,7 +53,7 @@ internal sealed class SettlementGrpcService
         return response;
     }
 
-    public async Task<RunSettlementResponse> RunSettlement(RunSettlementRequest request, ServerCallContext context)
+    public override async Task<RunSettlementResponse> RunSettlement(RunSettlementRequest request, ServerCallContext context)
     {
         var period = SettlementMapper.ParseMonth(request.Period, "period");
         var result = await SettlementErrors.MapAsync(() => _engine.RunAsync(period, request.HostIds, context.CancellationToken));
@@ -66,7 +67,7 @@ internal sealed class SettlementGrpcService
         return response;
     }
 
-    public async Task<GetStatementResponse> GetStatement(GetStatementRequest request, ServerCallContext context)
+    public override async Task<GetStatementResponse> GetStatement(GetStatementRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
         DomainStatement? statement;
@@ -75,32 +76,32 @@ internal sealed class SettlementGrpcService
             case GetStatementRequest.SelectorOneofCase.StatementId:
                 if (request.StatementId.Length == 0)
                 {
-                    throw RpcException.InvalidField("statement_id", "is required", SettlementReasons.Required);
+                    throw RpcErrors.InvalidField("statement_id", "is required", SettlementReasons.Required);
                 }
 
                 statement = await _statements.GetAsync(request.StatementId, context.CancellationToken)
-                    ?? throw new RpcException(StatusCode.NotFound, $"statement_id '{request.StatementId}' does not exist.");
+                    ?? throw RpcErrors.Plain(StatusCode.NotFound, $"statement_id '{request.StatementId}' does not exist.");
                 caller.EnsureCanRead(statement.HostId);
                 break;
             case GetStatementRequest.SelectorOneofCase.HostPeriod:
                 if (request.HostPeriod.HostId.Length == 0)
                 {
-                    throw RpcException.InvalidField("host_period.host_id", "is required", SettlementReasons.Required);
+                    throw RpcErrors.InvalidField("host_period.host_id", "is required", SettlementReasons.Required);
                 }
 
                 var period = SettlementMapper.ParseMonth(request.HostPeriod.Period, "host_period.period");
                 caller.EnsureCanRead(request.HostPeriod.HostId);
                 statement = await _statements.GetAsync(request.HostPeriod.HostId, period, context.CancellationToken)
-                    ?? throw new RpcException(StatusCode.NotFound, $"host '{request.HostPeriod.HostId}' has no statement for {period}.");
+                    ?? throw RpcErrors.Plain(StatusCode.NotFound, $"host '{request.HostPeriod.HostId}' has no statement for {period}.");
                 break;
             default:
-                throw RpcException.InvalidField("selector", "set statement_id or host_period", SettlementReasons.Required);
+                throw RpcErrors.InvalidField("selector", "set statement_id or host_period", SettlementReasons.Required);
         }
 
         return new GetStatementResponse { Statement = SettlementMapper.ToWire(statement) };
     }
 
-    public async Task<ListStatementsResponse> ListStatements(ListStatementsRequest request, ServerCallContext context)
+    public override async Task<ListStatementsResponse> ListStatements(ListStatementsRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
         var size = PageToken.PageSize(request.PageSize);
@@ -108,7 +109,7 @@ internal sealed class SettlementGrpcService
         var to = SettlementMapper.ParseOptionalMonth(request.PeriodTo, "period_to");
         if (from is { } lower && to is { } upper && upper < lower)
         {
-            throw RpcException.InvalidField("period_to", "must not be before period_from", SettlementReasons.OutOfRange);
+            throw RpcErrors.InvalidField("period_to", "must not be before period_from", SettlementReasons.OutOfRange);
         }
 
         DomainStatus? status = request.Status switch
@@ -116,7 +117,7 @@ internal sealed class SettlementGrpcService
             Contracts.V1.StatementStatus.Unspecified => null,
             Contracts.V1.StatementStatus.Draft => DomainStatus.Draft,
             Contracts.V1.StatementStatus.Final => DomainStatus.Final,
-            _ => throw RpcException.InvalidField("status", string.Create(CultureInfo.InvariantCulture, $"unknown value {(int)request.Status}"), SettlementReasons.InvalidFormat),
+            _ => throw RpcErrors.InvalidField("status", string.Create(CultureInfo.InvariantCulture, $"unknown value {(int)request.Status}"), SettlementReasons.InvalidFormat),
         };
 
         IReadOnlyCollection<string>? hosts = request.HostIds.Count > 0 ? request.HostIds.Distinct(StringComparer.Ordinal).ToList() : null;
@@ -143,11 +144,11 @@ internal sealed class SettlementGrpcService
         return response;
     }
 
-    public async Task<FinalizeStatementResponse> FinalizeStatement(FinalizeStatementRequest request, ServerCallContext context)
+    public override async Task<FinalizeStatementResponse> FinalizeStatement(FinalizeStatementRequest request, ServerCallContext context)
     {
         if (request.StatementId.Length == 0)
         {
-            throw RpcException.InvalidField("statement_id", "is required", SettlementReasons.Required);
+            throw RpcErrors.InvalidField("statement_id", "is required", SettlementReasons.Required);
         }
 
         DateTime? expected = request.ExpectedComputedAt?.ToDateTime();
@@ -156,7 +157,7 @@ internal sealed class SettlementGrpcService
     }
 
     private static YearMonth TokenMonth(string text)
-        => YearMonth.TryParse(text, out var month) ? month : throw RpcException.InvalidField("page_token", "is not a token of this request", "INVALID_PAGE_TOKEN");
+        => YearMonth.TryParse(text, out var month) ? month : throw RpcErrors.InvalidField("page_token", "is not a token of this request", "INVALID_PAGE_TOKEN");
 
     private static ListAgreementsRequest WithoutPaging(ListAgreementsRequest request)
     {

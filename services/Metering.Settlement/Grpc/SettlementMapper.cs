@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Metering.Domain.Settlement;
-using Metering.Grpc;
+using Grpc.Core;
+using Metering.ServiceDefaults;
 using Wire = Metering.Contracts.V1;
 
 namespace Metering.Settlement.Grpc;
@@ -31,12 +32,12 @@ internal static class SettlementMapper
     {
         if (text.Length == 0)
         {
-            throw RpcException.InvalidField(field, "is required (\"YYYY-MM\")", SettlementReasons.Required);
+            throw RpcErrors.InvalidField(field, "is required (\"YYYY-MM\")", SettlementReasons.Required);
         }
 
         return YearMonth.TryParse(text, out var month)
             ? month
-            : throw RpcException.InvalidField(field, $"must be a month \"YYYY-MM\", not \"{text}\"", SettlementReasons.InvalidFormat);
+            : throw RpcErrors.InvalidField(field, $"must be a month \"YYYY-MM\", not \"{text}\"", SettlementReasons.InvalidFormat);
     }
 
     /// <summary>An optional "YYYY-MM" field (empty: null).</summary>

@@ -1,0 +1,77 @@
+using System.Globalization;
+using Google.Rpc;
+using Grpc.Core;
+using Metering.Domain.Ingest;
+using Metering.ServiceDefaults;
+
+namespace Metering.Service;
+
+/// <summary>
+/// The one place where the metering service turns refusals and failures of its application code into gRPC statuses
+/// (the handler edge): rich statuses from <see cref="RpcErrors"/>, UNAVAILABLE for a store that did not answer.
+/// </summary>
+internal static class MeteringErrors
+{
+    /// <summary>What a client sees when a commit to Redis failed: nothing of the unacknowledged batches was applied.</summary>
+    public const string CommitFailedMessage = "The counter store is unavailable; nothing of the unacknowledged batches was acknowledged. Retry.";
+
+    /// <summary>Runs <paramref name="call"/>, mapping <see cref="StoreUnavailableException"/> to UNAVAILABLE.</summary>
+    public static async Task<T> MapAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (StoreUnavailableException ex)
+        {
+            throw Unavailable(ex.Message);
+        }
+    }
+
+    /// <summary>UNAVAILABLE for a failed store; an <see cref="RpcException"/> passes through unchanged.</summary>
+    public static RpcException ToRpc(Exception exception) => exception switch
+    {
+        RpcException rpc => rpc,
+        StoreUnavailableException store => Unavailable(store.Message),
+        _ => Unavailable(CommitFailedMessage),
+    };
+
+    /// <summary>
+    /// The status a stream ends with after a failure while reading: an <see cref="RpcException"/> or a store failure
+    /// as a status; anything else as it is (grpc-dotnet reports it as UNKNOWN without its message).
+    /// </summary>
+    public static Exception ToRpcOrSelf(Exception exception) => exception switch
+    {
+        RpcException or OperationCanceledException => exception,
+        StoreUnavailableException store => Unavailable(store.Message),
+        _ => exception,
+    };
+
+    public static RpcException Unavailable(string message) => RpcErrors.Plain(Grpc.Core.StatusCode.Unavailable, message);
+
+    /// <summary>FAILED_PRECONDITION for a sequence gap, with ErrorInfo SEQUENCE_GAP naming the expected sequence.</summary>
+    public static RpcException SequenceGap(ulong sequence, ulong expected)
+        => RpcErrors.WithErrorInfo(
+            Grpc.Core.StatusCode.FailedPrecondition,
+            string.Create(CultureInfo.InvariantCulture, $"sequence {sequence} is out of order: expected sequence {expected}"),
+            "SEQUENCE_GAP",
+            new Dictionary<string, string> { ["expected_sequence"] = expected.ToString(CultureInfo.InvariantCulture) });
+
+    /// <summary>ALREADY_EXISTS for an idempotency key accepted before with other records.</summary>
+    public static RpcException IdempotencyKeyReused()
+        => RpcErrors.WithFieldViolations(
+            Grpc.Core.StatusCode.AlreadyExists,
+            "idempotency_key was already accepted with different records",
+            [new BadRequest.Types.FieldViolation { Field = "idempotency_key", Reason = "IDEMPOTENCY_KEY_REUSED", Description = "this key was already accepted with different records within the dedup window" }]);
+
+    /// <summary>The violation of a batch that would push an hourly counter total past the safe limit.</summary>
+    public static BadRequest.Types.FieldViolation CounterOverflow() => new()
+    {
+        Field = "records",
+        Reason = ViolationReasons.CounterTotalOverflow,
+        Description = "the batch would push an hourly counter total past 4*10^18",
+    };
+
+    public static IEnumerable<BadRequest.Types.FieldViolation> ToWire(List<Violation> violations)
+        => violations.Select(v => new BadRequest.Types.FieldViolation { Field = v.Field, Reason = v.Reason, Description = v.Description });
+}
