@@ -1,4 +1,5 @@
 using System.Globalization;
+using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
 using Metering.Domain.Ingest;
@@ -37,13 +38,16 @@ internal static class MeteringErrors
     };
 
     /// <summary>
-    /// The status a stream ends with after a failure while reading: an <see cref="RpcException"/> or a store failure
-    /// as a status; anything else as it is (grpc-dotnet reports it as UNKNOWN without its message).
+    /// The status a stream ends with after a failure while reading: an <see cref="RpcException"/> as it is, a store
+    /// failure as UNAVAILABLE, a request message that does not parse (grpc-dotnet surfaces its protobuf or framing
+    /// error from <c>MoveNext</c>) as INTERNAL, as gRPC prescribes for unparseable messages; anything else as it is
+    /// (grpc-dotnet then reports UNKNOWN without its message).
     /// </summary>
     public static Exception ToRpcOrSelf(Exception exception) => exception switch
     {
         RpcException or OperationCanceledException => exception,
         StoreUnavailableException store => Unavailable(store.Message),
+        InvalidProtocolBufferException or InvalidDataException => RpcErrors.Plain(Grpc.Core.StatusCode.Internal, "The request message could not be parsed: " + exception.Message),
         _ => exception,
     };
 

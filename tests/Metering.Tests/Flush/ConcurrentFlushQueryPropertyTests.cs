@@ -1,5 +1,7 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Xunit;
 
@@ -27,7 +29,7 @@ public sealed class ConcurrentFlushQueryPropertyTests
         async Task ProduceAsync(string producer, int seed)
         {
             var rng = new Random(seed);
-            using var call = channel.DuplexStreaming(Rpc.StreamUsage, Rpc.As(key));
+            using var call = channel.Ingest().StreamUsage(Rpc.As(key));
             var pending = new Queue<long>();
             var reader = Task.Run(async () =>
             {

@@ -1,9 +1,11 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Metering.Persistence;
 using Metering.Domain.Usage;
 using Metering.Service.Flush;
 using Metering.Service.Usage;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -132,7 +134,7 @@ public sealed class FlushTests : IAsyncLifetime
 
     private async Task ReportAsync(string key, string idempotencyKey, params UsageRecord[] records)
     {
-        var response = await _channel.UnaryAsync(Rpc.ReportUsage, new ReportUsageRequest { IdempotencyKey = idempotencyKey, Records = { records } }, Rpc.As(key));
+        var response = await _channel.Ingest().ReportUsageAsync(new ReportUsageRequest { IdempotencyKey = idempotencyKey, Records = { records } }, Rpc.As(key)).ResponseAsync;
         Assert.Equal(IngestResult.Accepted, response.Result);
     }
 

@@ -1,4 +1,5 @@
 using Metering.Persistence;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Metering.Domain.Usage;
 using Metering.Persistence;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

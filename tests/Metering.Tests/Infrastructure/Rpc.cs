@@ -1,33 +1,33 @@
-using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Metering.Testing;
 
 namespace Metering.Tests.Infrastructure;
 
-/// <summary>Method handles of the metering API, built from the generated descriptors, and call helpers.</summary>
+/// <summary>The generated clients of the metering API on a channel, and call helpers of these tests.</summary>
 public static class Rpc
 {
-    public static readonly Method<StreamUsageRequest, StreamUsageResponse> StreamUsage = Make<StreamUsageRequest, StreamUsageResponse>(IngestReflection.Descriptor.Services[0], "StreamUsage");
-    public static readonly Method<ReportUsageRequest, ReportUsageResponse> ReportUsage = Make<ReportUsageRequest, ReportUsageResponse>(IngestReflection.Descriptor.Services[0], "ReportUsage");
-    public static readonly Method<GetUsageRequest, GetUsageResponse> GetUsage = Make<GetUsageRequest, GetUsageResponse>(UsageServiceReflection.Descriptor.Services[0], "GetUsage");
-    public static readonly Method<CreateHostRequest, CreateHostResponse> CreateHost = Make<CreateHostRequest, CreateHostResponse>(AdminReflection.Descriptor.Services[0], "CreateHost");
-    public static readonly Method<ListHostsRequest, ListHostsResponse> ListHosts = Make<ListHostsRequest, ListHostsResponse>(AdminReflection.Descriptor.Services[0], "ListHosts");
-    public static readonly Method<CreateApiKeyRequest, CreateApiKeyResponse> CreateApiKey = Make<CreateApiKeyRequest, CreateApiKeyResponse>(AdminReflection.Descriptor.Services[0], "CreateApiKey");
-    public static readonly Method<RevokeApiKeyRequest, RevokeApiKeyResponse> RevokeApiKey = Make<RevokeApiKeyRequest, RevokeApiKeyResponse>(AdminReflection.Descriptor.Services[0], "RevokeApiKey");
+    public static IngestService.IngestServiceClient Ingest(this GrpcChannel channel) => new(channel);
 
-    public static CallOptions As(string key, CancellationToken cancellationToken = default)
-        => new() { Headers = new Metadata { { "authorization", "Bearer " + key } }, CancellationToken = cancellationToken };
+    public static UsageService.UsageServiceClient Usage(this GrpcChannel channel) => new(channel);
+
+    public static AdminService.AdminServiceClient Admin(this GrpcChannel channel) => new(channel);
+
+    /// <summary>Call options carrying <c>authorization: Bearer &lt;key&gt;</c>.</summary>
+    public static CallOptions As(string key, CancellationToken cancellationToken = default) => Calls.As(key, cancellationToken);
 
     /// <summary>Creates a host and a HOST key for it; returns the key's secret.</summary>
     public static async Task<string> CreateHostWithKeyAsync(GrpcChannel channel, string hostId)
     {
-        await channel.UnaryAsync(CreateHost, new CreateHostRequest { HostId = hostId, DisplayName = hostId }, As(MeteringServiceHost.AdminKey));
-        var key = await channel.UnaryAsync(CreateApiKey, new CreateApiKeyRequest { Role = Role.Host, HostId = hostId }, As(MeteringServiceHost.AdminKey));
+        await channel.Admin().CreateHostAsync(new CreateHostRequest { HostId = hostId, DisplayName = hostId }, As(MeteringServiceHost.AdminKey)).ResponseAsync;
+        var key = await channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Host, HostId = hostId }, As(MeteringServiceHost.AdminKey)).ResponseAsync;
         return key.Secret;
     }
 
     public static async Task<string> CreateKeyAsync(GrpcChannel channel, Role role, string hostId = "")
-        => (await channel.UnaryAsync(CreateApiKey, new CreateApiKeyRequest { Role = role, HostId = hostId }, As(MeteringServiceHost.AdminKey))).Secret;
+        => (await channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = role, HostId = hostId }, As(MeteringServiceHost.AdminKey)).ResponseAsync).Secret;
 
     /// <summary>The totals of one host over the last 40 days, grouped by model.</summary>
     public static async Task<Dictionary<string, UsageRow>> TotalsByModelAsync(GrpcChannel channel, string key, string? hostId = null)
@@ -36,8 +36,8 @@ public static class Rpc
         var end = new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc).AddHours(2);
         var request = new GetUsageRequest
         {
-            StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(end.AddDays(-40)),
-            EndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(end),
+            StartTime = Timestamp.FromDateTime(end.AddDays(-40)),
+            EndTime = Timestamp.FromDateTime(end),
             GroupBy = { UsageGroupBy.Model },
             Granularity = Granularity.Total,
         };
@@ -46,7 +46,7 @@ public static class Rpc
             request.HostIds.Add(hostId);
         }
 
-        var response = await channel.UnaryAsync(GetUsage, request, As(key));
+        var response = await channel.Usage().GetUsageAsync(request, As(key)).ResponseAsync;
         return response.Rows.ToDictionary(r => r.Model);
     }
 
@@ -58,7 +58,7 @@ public static class Rpc
             InputTokens = input,
             OutputTokens = output,
             Requests = requests,
-            EventTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(at ?? DateTime.UtcNow.AddMinutes(-1)),
+            EventTime = Timestamp.FromDateTime(at ?? DateTime.UtcNow.AddMinutes(-1)),
         };
         if (billed is { } b)
         {
@@ -67,9 +67,4 @@ public static class Rpc
 
         return record;
     }
-
-    private static Method<TRequest, TResponse> Make<TRequest, TResponse>(Google.Protobuf.Reflection.ServiceDescriptor service, string name)
-        where TRequest : class, IMessage<TRequest>, new()
-        where TResponse : class, IMessage<TResponse>, new()
-        => Method<TRequest, TResponse>.FromDescriptor(service.FindMethodByName(name), new MessageParser<TRequest>(() => new TRequest()), new MessageParser<TResponse>(() => new TResponse()));
 }

@@ -1,5 +1,7 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Xunit;
 
@@ -92,7 +94,7 @@ public sealed class ConcurrencyTests : IClassFixture<MeteringServiceFixture>
         var acked = new List<ulong>();
         using (var cancel = new CancellationTokenSource())
         {
-            var call = _fixture.Channel.DuplexStreaming(Rpc.StreamUsage, Rpc.As(key, cancel.Token));
+            var call = _fixture.Channel.Ingest().StreamUsage(Rpc.As(key, cancel.Token));
             var writer = Task.Run(async () =>
             {
                 try

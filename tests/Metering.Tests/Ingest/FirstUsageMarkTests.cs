@@ -1,9 +1,11 @@
 using System.Globalization;
 using Metering.Contracts.V1;
 using Metering.Domain.Usage;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Metering.Service.Flush;
 using Metering.Service.Redis;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -177,14 +179,14 @@ public sealed class FirstUsageMarkTests : IClassFixture<FirstUsageMarkTests.Fixt
 
     private async Task ReportAsync(string key, string idempotencyKey, params UsageRecord[] records)
     {
-        var response = await _fixture.Channel.UnaryAsync(Rpc.ReportUsage, new ReportUsageRequest { IdempotencyKey = idempotencyKey, Records = { records } }, Rpc.As(key));
+        var response = await _fixture.Channel.Ingest().ReportUsageAsync(new ReportUsageRequest { IdempotencyKey = idempotencyKey, Records = { records } }, Rpc.As(key)).ResponseAsync;
         Assert.Equal(IngestResult.Accepted, response.Result);
         Assert.Equal(records.Length, response.RecordsAccepted);
     }
 
     private async Task ReportOverflowAsync(string key, string idempotencyKey, params UsageRecord[] records)
     {
-        var response = await _fixture.Channel.UnaryAsync(Rpc.ReportUsage, new ReportUsageRequest { IdempotencyKey = idempotencyKey, Records = { records } }, Rpc.As(key));
+        var response = await _fixture.Channel.Ingest().ReportUsageAsync(new ReportUsageRequest { IdempotencyKey = idempotencyKey, Records = { records } }, Rpc.As(key)).ResponseAsync;
         Assert.Equal(IngestResult.Rejected, response.Result);
         Assert.Equal("COUNTER_TOTAL_OVERFLOW", Assert.Single(response.Violations).Reason);
     }

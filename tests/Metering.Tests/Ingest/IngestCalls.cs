@@ -1,5 +1,7 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 
 namespace Metering.Tests.Ingest;
@@ -13,7 +15,7 @@ public static class IngestCalls
 
     public static async Task<StreamOutcome> StreamAsync(GrpcChannel channel, CallOptions options, IEnumerable<StreamUsageRequest> requests)
     {
-        using var call = channel.DuplexStreaming(Rpc.StreamUsage, options);
+        using var call = channel.Ingest().StreamUsage(options);
         var writer = WriteAllAsync(call.RequestStream, requests);
         var outcome = await ReadAllAsync(call.ResponseStream);
         await writer;
@@ -43,7 +45,7 @@ public static class IngestCalls
 
     public static IReadOnlyList<Google.Rpc.BadRequest.Types.FieldViolation> FieldViolations(RpcException ex)
     {
-        var details = ex.Status.RichStatus?.Details ?? throw new InvalidOperationException($"{ex.Status} carries no grpc-status-details-bin.");
+        var details = ex.GetRpcStatus()?.Details ?? throw new InvalidOperationException($"{ex.Status} carries no grpc-status-details-bin.");
         return details.Where(d => d.Is(Google.Rpc.BadRequest.Descriptor)).SelectMany(d => d.Unpack<Google.Rpc.BadRequest>().FieldViolations).ToList();
     }
 

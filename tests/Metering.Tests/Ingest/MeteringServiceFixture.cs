@@ -1,6 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Xunit;
 
@@ -24,7 +26,7 @@ public class MeteringServiceFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Service = await MeteringServiceHost.StartAsync(settings: Settings);
-        Channel = GrpcChannel.ForAddress(Service.Address);
+        Channel = Service.CreateChannel();
         await OnStartedAsync();
     }
 
@@ -49,8 +51,7 @@ public class MeteringServiceFixture : IAsyncLifetime
     {
         var now = DateTime.UtcNow;
         var end = new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc).AddHours(2);
-        var response = await Channel.UnaryAsync(
-            Rpc.GetUsage,
+        var response = await Channel.Usage().GetUsageAsync(
             new GetUsageRequest
             {
                 StartTime = Timestamp.FromDateTime(end.AddDays(-40)),

@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Metering.Service;
 using Metering.Service.Ingest;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -213,15 +215,14 @@ public sealed class PeriodFinalizedTests : IClassFixture<PeriodFinalizedTests.Fi
     private Task<(string HostId, string Key)> NewHostAsync() => _fixture.NewHostAsync("final");
 
     private Task<ReportUsageResponse> ReportAsync(string key, string idempotencyKey, params UsageRecord[] records)
-        => _fixture.Channel.UnaryAsync(Rpc.ReportUsage, new ReportUsageRequest { IdempotencyKey = idempotencyKey, Records = { records } }, Rpc.As(key));
+        => _fixture.Channel.Ingest().ReportUsageAsync(new ReportUsageRequest { IdempotencyKey = idempotencyKey, Records = { records } }, Rpc.As(key)).ResponseAsync;
 
     /// <summary>Everything counted for the host over the last eight months, read with the ADMIN key.</summary>
     private async Task<long> TotalInputAsync(string hostId)
     {
         var end = DateTime.UtcNow;
         end = new DateTime(end.Year, end.Month, end.Day, end.Hour, 0, 0, DateTimeKind.Utc).AddHours(2);
-        var response = await _fixture.Channel.UnaryAsync(
-            Rpc.GetUsage,
+        var response = await _fixture.Channel.Usage().GetUsageAsync(
             new GetUsageRequest { StartTime = Timestamp.FromDateTime(MonthStart(8)), EndTime = Timestamp.FromDateTime(end), HostIds = { hostId }, Granularity = Granularity.Total },
             Rpc.As(MeteringServiceHost.AdminKey));
         return response.Rows.Sum(r => r.InputTokens);

@@ -1,5 +1,6 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Metering.Tests.Ingest;
 

@@ -1,5 +1,7 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Xunit;
 
@@ -26,7 +28,7 @@ public sealed class StreamUsageTests : IAsyncLifetime
     public async Task AcceptedBatches_AreCountedOnce()
     {
         var key = await Rpc.CreateHostWithKeyAsync(_channel, "acme");
-        using var call = _channel.DuplexStreaming(Rpc.StreamUsage, Rpc.As(key));
+        using var call = _channel.Ingest().StreamUsage(Rpc.As(key));
         for (ulong seq = 1; seq <= 3; seq++)
         {
             await call.RequestStream.WriteAsync(new StreamUsageRequest { ProducerId = "gw-1", Sequence = seq, Records = { Rpc.Record("llama-3-70b", 100, 10), Rpc.Record("mistral-7b", 5) } });
@@ -57,7 +59,7 @@ public sealed class StreamUsageTests : IAsyncLifetime
         var batch = new StreamUsageRequest { ProducerId = "gw-1", Sequence = 1, Records = { Rpc.Record("m", 7) } };
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            using var call = _channel.DuplexStreaming(Rpc.StreamUsage, Rpc.As(key));
+            using var call = _channel.Ingest().StreamUsage(Rpc.As(key));
             await call.RequestStream.WriteAsync(batch);
             Assert.True(await call.ResponseStream.MoveNext());
             Assert.Equal(attempt == 0 ? IngestResult.Accepted : IngestResult.Duplicate, call.ResponseStream.Current.Result);
@@ -72,7 +74,7 @@ public sealed class StreamUsageTests : IAsyncLifetime
     public async Task Gap_FailsStreamNamingExpectedSequence()
     {
         var key = await Rpc.CreateHostWithKeyAsync(_channel, "gap-host");
-        using var call = _channel.DuplexStreaming(Rpc.StreamUsage, Rpc.As(key));
+        using var call = _channel.Ingest().StreamUsage(Rpc.As(key));
         await call.RequestStream.WriteAsync(new StreamUsageRequest { ProducerId = "gw-1", Sequence = 1, Records = { Rpc.Record("m", 1) } });
         await call.RequestStream.WriteAsync(new StreamUsageRequest { ProducerId = "gw-1", Sequence = 3, Records = { Rpc.Record("m", 1000) } });
         Assert.True(await call.ResponseStream.MoveNext());
@@ -80,7 +82,7 @@ public sealed class StreamUsageTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
         Assert.Contains("expected sequence 2", ex.Status.Detail, StringComparison.Ordinal);
-        var info = ex.Status.RichStatus!.Details.Single().Unpack<Google.Rpc.ErrorInfo>();
+        var info = Calls.ErrorInfo(ex)!;
         Assert.Equal("SEQUENCE_GAP", info.Reason);
         Assert.Equal("2", info.Metadata["expected_sequence"]);
         Assert.Equal(1, (await Rpc.TotalsByModelAsync(_channel, key))["m"].InputTokens);
@@ -90,7 +92,7 @@ public sealed class StreamUsageTests : IAsyncLifetime
     public async Task InvalidBatch_IsRejectedWhole_AndTheStreamGoesOn()
     {
         var key = await Rpc.CreateHostWithKeyAsync(_channel, "reject-host");
-        using var call = _channel.DuplexStreaming(Rpc.StreamUsage, Rpc.As(key));
+        using var call = _channel.Ingest().StreamUsage(Rpc.As(key));
         await call.RequestStream.WriteAsync(new StreamUsageRequest
         {
             ProducerId = "gw-1",

@@ -1,5 +1,7 @@
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Xunit;
 
@@ -317,7 +319,7 @@ public sealed class ValidationTests : IClassFixture<MeteringServiceFixture>
     }
 
     private Task<ReportUsageResponse> Report(string key, string idempotencyKey, params UsageRecord[] records)
-        => _fixture.Channel.UnaryAsync(Rpc.ReportUsage, new ReportUsageRequest { IdempotencyKey = idempotencyKey, Records = { records } }, Rpc.As(key));
+        => _fixture.Channel.Ingest().ReportUsageAsync(new ReportUsageRequest { IdempotencyKey = idempotencyKey, Records = { records } }, Rpc.As(key)).ResponseAsync;
 
     private static UsageRecord Valid(string model, long input, long output = 0, long requests = 1, DateTime? at = null, long? billed = null)
         => Rpc.Record(model, input, output, requests, at, billed);

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Metering.Tests.Ingest;
 using Npgsql;
@@ -28,14 +30,14 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
     public async Task CreateApiKey_SecretIsShownOnce_AndStoredOnlyAsItsSha256()
     {
         var (hostId, _) = await _fixture.NewHostAsync("keys-hash");
-        var created = await Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Host, HostId = hostId, Description = "gateway eu-1" }, Rpc.As(MeteringServiceHost.AdminKey));
+        var created = await Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Host, HostId = hostId, Description = "gateway eu-1" }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
         var secret = created.Secret;
         Assert.StartsWith("mtr_", secret, StringComparison.Ordinal);
         Assert.True(secret.Length >= 40, secret);
         Assert.Equal(Role.Host, created.ApiKey.Role);
         Assert.Equal(hostId, created.ApiKey.HostId);
         Assert.Null(created.ApiKey.RevokedAt);
-        await Channel.UnaryAsync(Rpc.GetUsage, UsageQuery(), Rpc.As(secret));
+        await Channel.Usage().GetUsageAsync(UsageQuery(), Rpc.As(secret)).ResponseAsync;
 
         // The random part of the secret (after its public key id) appears nowhere in the database, as text or as
         // bytes; the row holds exactly SHA-256(secret).
@@ -76,13 +78,13 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
     public async Task RevokedKey_EndsItsOpenStreamOnTheNextMessage_AndFailsUnaryCalls()
     {
         var (hostId, _) = await _fixture.NewHostAsync("keys-revoke");
-        var key = await Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Host, HostId = hostId }, Rpc.As(MeteringServiceHost.AdminKey));
-        using var call = Channel.DuplexStreaming(Rpc.StreamUsage, Rpc.As(key.Secret));
+        var key = await Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Host, HostId = hostId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
+        using var call = Channel.Ingest().StreamUsage(Rpc.As(key.Secret));
         await call.RequestStream.WriteAsync(IngestCalls.Batch("gw", 1, Rpc.Record("m", 10)));
         Assert.True(await call.ResponseStream.MoveNext());
         Assert.Equal(IngestResult.Accepted, call.ResponseStream.Current.Result);
 
-        await Channel.UnaryAsync(Rpc.RevokeApiKey, new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey));
+        await Channel.Admin().RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
         var sinceRevoked = Stopwatch.StartNew();
         await call.RequestStream.WriteAsync(IngestCalls.Batch("gw", 2, Rpc.Record("m", 1000)));
         var outcome = await IngestCalls.ReadAllAsync(call.ResponseStream);
@@ -91,7 +93,7 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
         Assert.Equal(StatusCode.Unauthenticated, outcome.Status);
         Assert.Empty(outcome.Acks);
         Assert.True(sinceRevoked.Elapsed < RevocationDeadline, $"the stream ended {sinceRevoked.Elapsed} after the revocation");
-        var unary = await Assert.ThrowsAsync<RpcException>(() => Channel.UnaryAsync(Rpc.ReportUsage, new ReportUsageRequest { IdempotencyKey = "after-revoke", Records = { Rpc.Record("m", 5) } }, Rpc.As(key.Secret)));
+        var unary = await Assert.ThrowsAsync<RpcException>(() => Channel.Ingest().ReportUsageAsync(new ReportUsageRequest { IdempotencyKey = "after-revoke", Records = { Rpc.Record("m", 5) } }, Rpc.As(key.Secret)).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, unary.StatusCode);
         Assert.Equal(10, (await _fixture.TotalsAsync(hostId)).InputTokens);
     }
@@ -100,16 +102,16 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
     public async Task KeyRevokedOnAnotherReplica_StopsOpenStreamAndCallsThere_WithinFiveSeconds()
     {
         var (hostId, _) = await _fixture.NewHostAsync("keys-replica");
-        var key = await Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Host, HostId = hostId }, Rpc.As(MeteringServiceHost.AdminKey));
+        var key = await Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Host, HostId = hostId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
         await using var replica = await MeteringServiceHost.StartAsync(_fixture.Service.Postgres, _fixture.Service.RedisPrefix);
         using var replicaChannel = GrpcChannel.ForAddress(replica.Address);
-        using var call = replicaChannel.DuplexStreaming(Rpc.StreamUsage, Rpc.As(key.Secret));
+        using var call = replicaChannel.Ingest().StreamUsage(Rpc.As(key.Secret));
         await call.RequestStream.WriteAsync(IngestCalls.Batch("gw", 1, Rpc.Record("m", 1)));
         Assert.True(await call.ResponseStream.MoveNext());
         Assert.Equal(IngestResult.Accepted, call.ResponseStream.Current.Result);
 
         // Revoked through the first replica; the second learns it only from PostgreSQL.
-        await Channel.UnaryAsync(Rpc.RevokeApiKey, new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey));
+        await Channel.Admin().RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
         var sinceRevoked = Stopwatch.StartNew();
         var accepted = 1L;
         StreamOutcome? end = null;
@@ -141,7 +143,7 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
         Assert.NotNull(end);
         Assert.Equal(StatusCode.Unauthenticated, end.Status);
         Assert.True(sinceRevoked.Elapsed < RevocationDeadline, $"the replica kept the stream open {sinceRevoked.Elapsed} after the revocation");
-        var unary = await Assert.ThrowsAsync<RpcException>(() => replicaChannel.UnaryAsync(Rpc.GetUsage, UsageQuery(), Rpc.As(key.Secret)));
+        var unary = await Assert.ThrowsAsync<RpcException>(() => replicaChannel.Usage().GetUsageAsync(UsageQuery(), Rpc.As(key.Secret)).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, unary.StatusCode);
         Assert.Equal(accepted, (await _fixture.TotalsAsync(hostId)).InputTokens);
     }
@@ -153,16 +155,16 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
         // must still learn of the revocation.
         await using var service = await MeteringServiceHost.StartAsync(settings: new Dictionary<string, string?> { ["Security:KeyCacheLifetime"] = "00:00:00.200" });
         using var channel = GrpcChannel.ForAddress(service.Address);
-        await channel.UnaryAsync(Rpc.CreateHost, new CreateHostRequest { HostId = "cache-refresh", DisplayName = "x" }, Rpc.As(MeteringServiceHost.AdminKey));
-        var key = await channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Host, HostId = "cache-refresh" }, Rpc.As(MeteringServiceHost.AdminKey));
-        using var call = channel.DuplexStreaming(Rpc.StreamUsage, Rpc.As(key.Secret));
+        await channel.Admin().CreateHostAsync(new CreateHostRequest { HostId = "cache-refresh", DisplayName = "x" }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
+        var key = await channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Host, HostId = "cache-refresh" }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
+        using var call = channel.Ingest().StreamUsage(Rpc.As(key.Secret));
         await call.RequestStream.WriteAsync(IngestCalls.Batch("gw", 1, Rpc.Record("m", 1)));
         Assert.True(await call.ResponseStream.MoveNext());
         Assert.Equal(IngestResult.Accepted, call.ResponseStream.Current.Result);
 
         await Task.Delay(500);
-        await channel.UnaryAsync(Rpc.GetUsage, UsageQuery(), Rpc.As(key.Secret));
-        await channel.UnaryAsync(Rpc.RevokeApiKey, new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey));
+        await channel.Usage().GetUsageAsync(UsageQuery(), Rpc.As(key.Secret)).ResponseAsync;
+        await channel.Admin().RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
         var outcome = await SendAfterRevocationAsync(call, IngestCalls.Batch("gw", 2, Rpc.Record("m", 1000)));
 
         Assert.Equal(StatusCode.Unauthenticated, outcome.Status);
@@ -175,8 +177,8 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
         // The first uses of a key race to look it up; every stream must still share its revocation.
         const int streams = 12;
         var (hostId, _) = await _fixture.NewHostAsync("keys-race");
-        var key = await Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Host, HostId = hostId }, Rpc.As(MeteringServiceHost.AdminKey));
-        var calls = Enumerable.Range(0, streams).Select(_ => Channel.DuplexStreaming(Rpc.StreamUsage, Rpc.As(key.Secret))).ToList();
+        var key = await Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Host, HostId = hostId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
+        var calls = Enumerable.Range(0, streams).Select(_ => Channel.Ingest().StreamUsage(Rpc.As(key.Secret))).ToList();
         try
         {
             await Task.WhenAll(calls.Select(async (call, i) =>
@@ -186,7 +188,7 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
                 Assert.Equal(IngestResult.Accepted, call.ResponseStream.Current.Result);
             }));
 
-            await Channel.UnaryAsync(Rpc.RevokeApiKey, new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey));
+            await Channel.Admin().RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
             var outcomes = await Task.WhenAll(calls.Select(async (call, i) =>
             {
                 return await SendAfterRevocationAsync(call, IngestCalls.Batch($"gw-{i}", 2, Rpc.Record("m", 1000)));
@@ -208,10 +210,10 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
     [Fact]
     public async Task RevokeTwice_ReturnsTheOriginalRevokedAt()
     {
-        var key = await Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Billing }, Rpc.As(MeteringServiceHost.AdminKey));
-        var first = await Channel.UnaryAsync(Rpc.RevokeApiKey, new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey));
+        var key = await Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Billing }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
+        var first = await Channel.Admin().RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
         await Task.Delay(50);
-        var second = await Channel.UnaryAsync(Rpc.RevokeApiKey, new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey));
+        var second = await Channel.Admin().RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = key.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
 
         Assert.Equal(key.ApiKey.KeyId, second.KeyId);
         Assert.NotNull(first.RevokedAt);
@@ -225,7 +227,7 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
     [InlineData("key_0000000000000000", StatusCode.NotFound, null)]
     public async Task RevokeApiKey_MissingOrUnknownKeyId_IsRefused(string keyId, StatusCode expected, string? field)
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.UnaryAsync(Rpc.RevokeApiKey, new RevokeApiKeyRequest { KeyId = keyId }, Rpc.As(MeteringServiceHost.AdminKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.Admin().RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = keyId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync);
         Assert.Equal(expected, ex.StatusCode);
         if (field is not null)
         {
@@ -250,7 +252,7 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
     {
         await EnsureHostAsync("keys-target");
         var before = await CountKeysAsync();
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = role, HostId = hostId, Description = description }, Rpc.As(MeteringServiceHost.AdminKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = role, HostId = hostId, Description = description }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync);
 
         Assert.Equal(expected, ex.StatusCode);
         if (field is not null)
@@ -267,17 +269,17 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
     public async Task CreateApiKey_ValidRequestsAtTheLimits_IssueWorkingKeys()
     {
         await EnsureHostAsync("keys-target");
-        var host = await Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Host, HostId = "keys-target", Description = new string('d', 500) }, Rpc.As(MeteringServiceHost.AdminKey));
-        var billing = await Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Billing }, Rpc.As(MeteringServiceHost.AdminKey));
-        var admin = await Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Admin }, Rpc.As(MeteringServiceHost.AdminKey));
+        var host = await Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Host, HostId = "keys-target", Description = new string('d', 500) }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
+        var billing = await Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Billing }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
+        var admin = await Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Admin }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
 
         Assert.Equal(500, host.ApiKey.Description.Length);
         Assert.Equal(string.Empty, billing.ApiKey.HostId);
         Assert.Equal(3, new[] { host.ApiKey.KeyId, billing.ApiKey.KeyId, admin.ApiKey.KeyId }.Distinct().Count());
         Assert.Equal(3, new[] { host.Secret, billing.Secret, admin.Secret }.Distinct().Count());
-        await Channel.UnaryAsync(Rpc.ReportUsage, new ReportUsageRequest { IdempotencyKey = "k", Records = { Rpc.Record("m", 1) } }, Rpc.As(host.Secret));
-        await Channel.UnaryAsync(Rpc.GetUsage, UsageQuery(), Rpc.As(billing.Secret));
-        await Channel.UnaryAsync(Rpc.ListHosts, new ListHostsRequest(), Rpc.As(admin.Secret));
+        await Channel.Ingest().ReportUsageAsync(new ReportUsageRequest { IdempotencyKey = "k", Records = { Rpc.Record("m", 1) } }, Rpc.As(host.Secret)).ResponseAsync;
+        await Channel.Usage().GetUsageAsync(UsageQuery(), Rpc.As(billing.Secret)).ResponseAsync;
+        await Channel.Admin().ListHostsAsync(new ListHostsRequest(), Rpc.As(admin.Secret)).ResponseAsync;
     }
 
     public static TheoryData<string, string, string> InvalidHosts() => new()
@@ -299,11 +301,11 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
     [MemberData(nameof(InvalidHosts))]
     public async Task CreateHost_InvalidField_IsInvalidArgumentNamingTheField_AndCreatesNothing(string hostId, string displayName, string field)
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.UnaryAsync(Rpc.CreateHost, new CreateHostRequest { HostId = hostId, DisplayName = displayName }, Rpc.As(MeteringServiceHost.AdminKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.Admin().CreateHostAsync(new CreateHostRequest { HostId = hostId, DisplayName = displayName }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Equal(field, Assert.Single(IngestCalls.FieldViolations(ex)).Field);
-        var hosts = await Channel.UnaryAsync(Rpc.ListHosts, new ListHostsRequest { PageSize = 1000 }, Rpc.As(MeteringServiceHost.AdminKey));
+        var hosts = await Channel.Admin().ListHostsAsync(new ListHostsRequest { PageSize = 1000 }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
         Assert.DoesNotContain(hosts.Hosts, h => h.HostId == hostId);
     }
 
@@ -311,19 +313,19 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
     public async Task CreateHost_AtTheLimits_IsCreated_AndATakenIdIsAlreadyExistsNamingHostId()
     {
         var hostId = "z" + new string('9', 61) + "a";
-        var created = await Channel.UnaryAsync(Rpc.CreateHost, new CreateHostRequest { HostId = hostId, DisplayName = new string('N', 200) }, Rpc.As(MeteringServiceHost.AdminKey));
+        var created = await Channel.Admin().CreateHostAsync(new CreateHostRequest { HostId = hostId, DisplayName = new string('N', 200) }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
         Assert.Equal(63, created.Host.HostId.Length);
         Assert.Equal(200, created.Host.DisplayName.Length);
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.UnaryAsync(Rpc.CreateHost, new CreateHostRequest { HostId = hostId, DisplayName = "Someone else" }, Rpc.As(MeteringServiceHost.AdminKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.Admin().CreateHostAsync(new CreateHostRequest { HostId = hostId, DisplayName = "Someone else" }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync);
         Assert.Equal(StatusCode.AlreadyExists, ex.StatusCode);
         Assert.Equal("host_id", Assert.Single(IngestCalls.FieldViolations(ex)).Field);
-        var hosts = await Channel.UnaryAsync(Rpc.ListHosts, new ListHostsRequest { PageSize = 1000 }, Rpc.As(MeteringServiceHost.AdminKey));
+        var hosts = await Channel.Admin().ListHostsAsync(new ListHostsRequest { PageSize = 1000 }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
         Assert.Equal(new string('N', 200), Assert.Single(hosts.Hosts, h => h.HostId == hostId).DisplayName);
     }
 
     /// <summary>Sends one batch on a stream whose key was just revoked, half-closes, and reads what comes back.</summary>
-    private static async Task<StreamOutcome> SendAfterRevocationAsync(DuplexStreamingCall<StreamUsageRequest, StreamUsageResponse> call, StreamUsageRequest batch)
+    private static async Task<StreamOutcome> SendAfterRevocationAsync(AsyncDuplexStreamingCall<StreamUsageRequest, StreamUsageResponse> call, StreamUsageRequest batch)
     {
         try
         {
@@ -353,7 +355,7 @@ public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>
     {
         try
         {
-            await Channel.UnaryAsync(Rpc.CreateHost, new CreateHostRequest { HostId = hostId, DisplayName = hostId }, Rpc.As(MeteringServiceHost.AdminKey));
+            await Channel.Admin().CreateHostAsync(new CreateHostRequest { HostId = hostId, DisplayName = hostId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
         {

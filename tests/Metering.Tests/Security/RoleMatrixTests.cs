@@ -1,7 +1,9 @@
 using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 using Grpc.Health.V1;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using Metering.Tests.Ingest;
 using Npgsql;
@@ -16,9 +18,6 @@ namespace Metering.Tests.Security;
 /// </summary>
 public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
 {
-    private static readonly Method<HealthCheckRequest, HealthCheckResponse> HealthCheck =
-        new(MethodType.Unary, "grpc.health.v1.Health", "Check", HealthCheckRequest.Parser, HealthCheckResponse.Parser);
-
     private readonly Fixture _fixture;
 
     public RoleMatrixTests(Fixture fixture) => _fixture = fixture;
@@ -130,8 +129,8 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
     [Fact]
     public async Task HostKey_GetUsageWithoutHostIds_SeesOnlyItsOwnHost()
     {
-        var response = await _fixture.Channel.UnaryAsync(Rpc.GetUsage, UsageRequest(), _fixture.OptionsFor(Who.HostKey));
-        var admin = await _fixture.Channel.UnaryAsync(Rpc.GetUsage, UsageRequest(), Rpc.As(MeteringServiceHost.AdminKey));
+        var response = await _fixture.Channel.Usage().GetUsageAsync(UsageRequest(), _fixture.OptionsFor(Who.HostKey)).ResponseAsync;
+        var admin = await _fixture.Channel.Usage().GetUsageAsync(UsageRequest(), Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
 
         // Both hosts have usage (the fixture reported some for each); the HOST key sees its own only.
         Assert.Equal([Fixture.OtherHost, Fixture.OwnHost], admin.Rows.Select(r => r.HostId).Order(StringComparer.Ordinal));
@@ -179,7 +178,7 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
 
             case Api.ReportUsage:
                 {
-                    var (status, response) = await StatusOf(channel.UnaryAsync(Rpc.ReportUsage, new ReportUsageRequest { IdempotencyKey = Guid.NewGuid().ToString(), Records = { Rpc.Record("matrix-model", 3) } }, options));
+                    var (status, response) = await StatusOf(channel.Ingest().ReportUsageAsync(new ReportUsageRequest { IdempotencyKey = Guid.NewGuid().ToString(), Records = { Rpc.Record("matrix-model", 3) } }, options).ResponseAsync);
                     if (status == StatusCode.OK)
                     {
                         Assert.Equal(IngestResult.Accepted, response!.Result);
@@ -189,18 +188,18 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
                 }
 
             case Api.GetUsageOwnHost:
-                return (await StatusOf(channel.UnaryAsync(Rpc.GetUsage, UsageRequest(Fixture.OwnHost), options))).Status;
+                return (await StatusOf(channel.Usage().GetUsageAsync(UsageRequest(Fixture.OwnHost), options).ResponseAsync)).Status;
             case Api.GetUsageOtherHost:
-                return (await StatusOf(channel.UnaryAsync(Rpc.GetUsage, UsageRequest(Fixture.OtherHost), options))).Status;
+                return (await StatusOf(channel.Usage().GetUsageAsync(UsageRequest(Fixture.OtherHost), options).ResponseAsync)).Status;
             case Api.GetUsageOwnAndOtherHost:
-                return (await StatusOf(channel.UnaryAsync(Rpc.GetUsage, UsageRequest(Fixture.OwnHost, Fixture.OtherHost), options))).Status;
+                return (await StatusOf(channel.Usage().GetUsageAsync(UsageRequest(Fixture.OwnHost, Fixture.OtherHost), options).ResponseAsync)).Status;
             case Api.GetUsageNoHost:
-                return (await StatusOf(channel.UnaryAsync(Rpc.GetUsage, UsageRequest(), options))).Status;
+                return (await StatusOf(channel.Usage().GetUsageAsync(UsageRequest(), options).ResponseAsync)).Status;
             case Api.CreateHost:
                 return await CreateHostAsync(options);
             case Api.ListHosts:
                 {
-                    var (status, response) = await StatusOf(channel.UnaryAsync(Rpc.ListHosts, new ListHostsRequest(), options));
+                    var (status, response) = await StatusOf(channel.Admin().ListHostsAsync(new ListHostsRequest(), options).ResponseAsync);
                     if (status == StatusCode.OK)
                     {
                         Assert.Contains(response!.Hosts, h => h.HostId == Fixture.OwnHost);
@@ -215,7 +214,7 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
                 return await RevokeApiKeyAsync(options);
             case Api.HealthCheck:
                 {
-                    var (status, response) = await StatusOf(channel.UnaryAsync(HealthCheck, new HealthCheckRequest(), options));
+                    var (status, response) = await StatusOf(new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), options).ResponseAsync);
                     if (status == StatusCode.OK)
                     {
                         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response!.Status);
@@ -245,7 +244,7 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
     private async Task<StatusCode> CreateHostAsync(CallOptions options)
     {
         var hostId = "matrix-new-" + Guid.NewGuid().ToString("N")[..12];
-        var (status, response) = await StatusOf(_fixture.Channel.UnaryAsync(Rpc.CreateHost, new CreateHostRequest { HostId = hostId, DisplayName = "New" }, options));
+        var (status, response) = await StatusOf(_fixture.Channel.Admin().CreateHostAsync(new CreateHostRequest { HostId = hostId, DisplayName = "New" }, options).ResponseAsync);
         if (status == StatusCode.OK)
         {
             Assert.Equal(hostId, response!.Host.HostId);
@@ -258,7 +257,7 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
     private async Task<StatusCode> CreateApiKeyAsync(CallOptions options)
     {
         var before = await _fixture.CountKeysAsync();
-        var (status, response) = await StatusOf(_fixture.Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Billing, Description = "matrix" }, options));
+        var (status, response) = await StatusOf(_fixture.Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Billing, Description = "matrix" }, options).ResponseAsync);
         if (status == StatusCode.OK)
         {
             Assert.StartsWith("mtr_", response!.Secret, StringComparison.Ordinal);
@@ -271,9 +270,9 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
     private async Task<StatusCode> RevokeApiKeyAsync(CallOptions options)
     {
         // A throwaway BILLING key as the target: after a refused revocation it must still work, after an allowed one not.
-        var target = await _fixture.Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Billing }, Rpc.As(MeteringServiceHost.AdminKey));
-        var (status, response) = await StatusOf(_fixture.Channel.UnaryAsync(Rpc.RevokeApiKey, new RevokeApiKeyRequest { KeyId = target.ApiKey.KeyId }, options));
-        var (targetStatus, _) = await StatusOf(_fixture.Channel.UnaryAsync(Rpc.GetUsage, UsageRequest(), Rpc.As(target.Secret)));
+        var target = await _fixture.Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Billing }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
+        var (status, response) = await StatusOf(_fixture.Channel.Admin().RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = target.ApiKey.KeyId }, options).ResponseAsync);
+        var (targetStatus, _) = await StatusOf(_fixture.Channel.Usage().GetUsageAsync(UsageRequest(), Rpc.As(target.Secret)).ResponseAsync);
         if (status == StatusCode.OK)
         {
             Assert.Equal(target.ApiKey.KeyId, response!.KeyId);
@@ -302,21 +301,21 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
         {
             var hostKey = await Rpc.CreateHostWithKeyAsync(Channel, OwnHost);
             var otherKey = await Rpc.CreateHostWithKeyAsync(Channel, OtherHost);
-            await Channel.UnaryAsync(Rpc.ReportUsage, new ReportUsageRequest { IdempotencyKey = "seed", Records = { Rpc.Record("seed", 11) } }, Rpc.As(hostKey));
-            await Channel.UnaryAsync(Rpc.ReportUsage, new ReportUsageRequest { IdempotencyKey = "seed", Records = { Rpc.Record("seed", 22) } }, Rpc.As(otherKey));
+            await Channel.Ingest().ReportUsageAsync(new ReportUsageRequest { IdempotencyKey = "seed", Records = { Rpc.Record("seed", 11) } }, Rpc.As(hostKey)).ResponseAsync;
+            await Channel.Ingest().ReportUsageAsync(new ReportUsageRequest { IdempotencyKey = "seed", Records = { Rpc.Record("seed", 22) } }, Rpc.As(otherKey)).ResponseAsync;
 
             // Used once (so it sits in the server's key cache), then revoked.
-            var revoked = await Channel.UnaryAsync(Rpc.CreateApiKey, new CreateApiKeyRequest { Role = Role.Host, HostId = OwnHost }, Rpc.As(MeteringServiceHost.AdminKey));
-            await Channel.UnaryAsync(Rpc.GetUsage, UsageRequest(), Rpc.As(revoked.Secret));
-            await Channel.UnaryAsync(Rpc.RevokeApiKey, new RevokeApiKeyRequest { KeyId = revoked.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey));
+            var revoked = await Channel.Admin().CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Host, HostId = OwnHost }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
+            await Channel.Usage().GetUsageAsync(UsageRequest(), Rpc.As(revoked.Secret)).ResponseAsync;
+            await Channel.Admin().RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = revoked.ApiKey.KeyId }, Rpc.As(MeteringServiceHost.AdminKey)).ResponseAsync;
 
             _options[Who.HostKey] = Rpc.As(hostKey);
             _options[Who.BillingKey] = Rpc.As(await Rpc.CreateKeyAsync(Channel, Role.Billing));
             _options[Who.AdminKey] = Rpc.As(await Rpc.CreateKeyAsync(Channel, Role.Admin));
             _options[Who.BootstrapAdminKey] = Rpc.As(MeteringServiceHost.AdminKey);
             _options[Who.NoKey] = default;
-            _options[Who.MalformedHeader] = new CallOptions { Headers = new Metadata { { "authorization", "Basic " + hostKey } } };
-            _options[Who.EmptyBearer] = new CallOptions { Headers = new Metadata { { "authorization", "Bearer " } } };
+            _options[Who.MalformedHeader] = new CallOptions(new Metadata { { "authorization", "Basic " + hostKey } });
+            _options[Who.EmptyBearer] = new CallOptions(new Metadata { { "authorization", "Bearer " } });
             _options[Who.UnknownKey] = Rpc.As("mtr_0123456789abcdef_" + new string('x', 43));
             _options[Who.RevokedKey] = Rpc.As(revoked.Secret);
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Metering.Domain.Usage;
 using Metering.Service.Usage;
+using Metering.Testing;
 using Metering.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit;
