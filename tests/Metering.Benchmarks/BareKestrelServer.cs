@@ -1,57 +1,50 @@
-using System.Net;
-using Metering.Grpc;
+using Metering.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Metering.Benchmarks;
 
 /// <summary>
-/// Calibration: bare Kestrel answering every request with a fixed empty gRPC message and grpc-status 0, no gRPC
-/// runtime at all. Its calls/s under the same h2load run say how fast this machine is right now, so the
-/// runtime's figure can be read as a ratio.
+/// Calibration: bare Kestrel (the services' Kestrel settings) answering every request with a fixed empty gRPC message
+/// and grpc-status 0, no gRPC stack at all. Its calls/s under the same h2load run say how fast this machine is right
+/// now, so the gRPC stack's figure can be read as a ratio.
 /// </summary>
 internal sealed class BareKestrelServer : IAsyncDisposable
 {
     private static readonly byte[] EmptyMessage = new byte[5];
-    private readonly WebApplication _app;
-    private long _calls;
+    private readonly InProcessServer _server;
+    private readonly Counter _calls;
 
-    private BareKestrelServer(WebApplication app) => _app = app;
+    private BareKestrelServer(InProcessServer server, Counter calls)
+    {
+        _server = server;
+        _calls = calls;
+    }
 
-    public Uri Address { get; private set; } = null!;
+    public Uri Address => _server.Address;
 
-    public long Calls => Interlocked.Read(ref _calls);
+    public long Calls => Interlocked.Read(ref _calls.Value);
 
     public static async Task<BareKestrelServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.Sources.Clear();
-        builder.WebHost.UseGrpcKestrelDefaults();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new BareKestrelServer(app);
-        app.Run(async context =>
-        {
-            context.Response.ContentType = "application/grpc";
-            await context.Response.BodyWriter.WriteAsync(EmptyMessage);
-            context.Response.AppendTrailer("grpc-status", "0");
-            Interlocked.Increment(ref server._calls);
-        });
-        await app.StartAsync();
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Address = new Uri($"http://127.0.0.1:{new Uri(bound).Port}");
-        return server;
+        var calls = new Counter();
+        var server = await InProcessServer.StartAsync(
+            new Dictionary<string, string?>(),
+            static (_, _) => { },
+            app => app.Run(async context =>
+            {
+                context.Response.ContentType = "application/grpc";
+                await context.Response.BodyWriter.WriteAsync(EmptyMessage);
+                context.Response.AppendTrailer("grpc-status", "0");
+                Interlocked.Increment(ref calls.Value);
+            }));
+        return new BareKestrelServer(server, calls);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    private sealed class Counter
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        public long Value;
     }
 }

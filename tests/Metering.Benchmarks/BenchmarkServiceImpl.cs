@@ -1,30 +1,22 @@
+using Grpc.Core;
 using Grpc.Testing;
-using Metering.Grpc;
 
 namespace Metering.Benchmarks;
 
-/// <summary>grpc.testing.BenchmarkService: trivial methods whose cost is the transport's alone.</summary>
-internal sealed class BenchmarkServiceImpl
+/// <summary>grpc.testing.BenchmarkService on grpc-dotnet: trivial methods whose cost is the transport's alone.</summary>
+internal sealed class BenchmarkServiceImpl : BenchmarkService.BenchmarkServiceBase
 {
     private static readonly SimpleResponse Empty = new();
     private long _streamedMessages;
 
     public long StreamedMessages => Interlocked.Read(ref _streamedMessages);
 
-    public Task<SimpleResponse> UnaryCall(SimpleRequest request, ServerCallContext context) => Task.FromResult(Empty);
+    public override Task<SimpleResponse> UnaryCall(SimpleRequest request, ServerCallContext context) => Task.FromResult(Empty);
 
-    public async Task StreamingCall(IAsyncStreamReader<SimpleRequest> requests, IServerStreamWriter<SimpleResponse> responses, ServerCallContext context)
-    {
-        while (await requests.MoveNext(context.CancellationToken))
-        {
-            await responses.WriteAsync(Empty);
-        }
-    }
-
-    public async Task<SimpleResponse> StreamingFromClient(IAsyncStreamReader<SimpleRequest> requests, ServerCallContext context)
+    public override async Task<SimpleResponse> StreamingFromClient(IAsyncStreamReader<SimpleRequest> requestStream, ServerCallContext context)
     {
         long count = 0;
-        while (await requests.MoveNext(context.CancellationToken))
+        while (await requestStream.MoveNext(context.CancellationToken))
         {
             count++;
             if ((count & 1023) == 0)
@@ -35,21 +27,5 @@ internal sealed class BenchmarkServiceImpl
 
         Interlocked.Add(ref _streamedMessages, count & 1023);
         return Empty;
-    }
-
-    public async Task StreamingFromServer(SimpleRequest request, IServerStreamWriter<SimpleResponse> responses, ServerCallContext context)
-    {
-        while (!context.CancellationToken.IsCancellationRequested)
-        {
-            await responses.WriteAsync(Empty);
-        }
-    }
-
-    public async Task StreamingBothWays(IAsyncStreamReader<SimpleRequest> requests, IServerStreamWriter<SimpleResponse> responses, ServerCallContext context)
-    {
-        while (await requests.MoveNext(context.CancellationToken))
-        {
-            await responses.WriteAsync(Empty);
-        }
     }
 }

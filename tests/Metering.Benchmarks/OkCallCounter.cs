@@ -1,9 +1,10 @@
-using Metering.Grpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 
 namespace Metering.Benchmarks;
 
-/// <summary>Counts calls that ended with grpc-status 0, so load tools that only see HTTP statuses are judged fairly.</summary>
-internal sealed class OkCallCounter : ICallInterceptor
+/// <summary>Counts unary calls that ended with grpc-status 0, so load tools that only see HTTP statuses are judged fairly.</summary>
+internal sealed class OkCallCounter : Interceptor
 {
     private long _ok;
     private long _failed;
@@ -12,17 +13,18 @@ internal sealed class OkCallCounter : ICallInterceptor
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    public ValueTask OnCallStartingAsync(ServerCallContext context) => ValueTask.CompletedTask;
-
-    public void OnCallCompleted(ServerCallContext context, Status status, TimeSpan elapsed)
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (status.Code == StatusCode.OK)
+        try
         {
+            var response = await continuation(request, context);
             Interlocked.Increment(ref _ok);
+            return response;
         }
-        else
+        catch
         {
             Interlocked.Increment(ref _failed);
+            throw;
         }
     }
 }
