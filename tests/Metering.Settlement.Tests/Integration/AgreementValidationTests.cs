@@ -1,6 +1,7 @@
+using Grpc.Core;
 using Metering.Contracts.V1;
-using Metering.Grpc;
 using Metering.Settlement.Tests.Infrastructure;
+using Metering.Testing;
 
 namespace Metering.Settlement.Tests.Integration;
 
@@ -37,17 +38,17 @@ public sealed class AgreementValidationTests : SettlementTestBase
             case "exponent-minimum": agreement.MinimumPayment = "1e3"; break;
         }
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.UpsertAsync(agreement));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.UpsertAsync(agreement));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
-        Assert.Equal([field], SettlementRpc.ViolatedFields(ex));
+        Assert.Equal([field], Calls.ViolatedFields(ex));
         Assert.Contains(field, ex.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task UnknownHost_IsNotFound()
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.UpsertAsync(Agreements.Reported("ghost", "2025-01", "USD", "", ("0", "10"))));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.UpsertAsync(Agreements.Reported("ghost", "2025-01", "USD", "", ("0", "10"))));
 
         Assert.Equal(StatusCode.NotFound, ex.StatusCode);
     }
@@ -56,10 +57,10 @@ public sealed class AgreementValidationTests : SettlementTestBase
     public async Task SameHostAndMonth_ReplacesAndKeepsTheId()
     {
         await Service.CreateHostAsync("sierra");
-        var created = await Channel.UpsertAsync(Agreements.Reported("sierra", "2025-01", "USD", "10", ("0", "10")));
+        var created = await Client.UpsertAsync(Agreements.Reported("sierra", "2025-01", "USD", "10", ("0", "10")));
         Service.Clock.Advance(TimeSpan.FromMinutes(1));
 
-        var replaced = await Channel.UpsertAsync(Agreements.RateCard("sierra", "2025-01", "USD", "", [("*", "0.15", "0.60", "0")], ("0", "12.5"), ("1000000", "15")));
+        var replaced = await Client.UpsertAsync(Agreements.RateCard("sierra", "2025-01", "USD", "", [("*", "0.15", "0.60", "0")], ("0", "12.5"), ("1000000", "15")));
 
         Assert.True(created.Created);
         Assert.False(replaced.Created);
@@ -70,7 +71,7 @@ public sealed class AgreementValidationTests : SettlementTestBase
         Assert.Equal(("0.15", "0.60", "0"), (replaced.Agreement.RateCard[0].PricePerMillionInputTokens, replaced.Agreement.RateCard[0].PricePerMillionOutputTokens, replaced.Agreement.RateCard[0].PricePerThousandRequests));
         Assert.Equal(["0", "1000000"], replaced.Agreement.ShareTiers.Select(t => t.FromAmount));
         Assert.Equal(string.Empty, replaced.Agreement.MinimumPayment);
-        var listed = (await Channel.UnaryAsync(SettlementRpc.ListAgreements, new ListAgreementsRequest { HostIds = { "sierra" } }, SettlementRpc.Admin)).Agreements;
+        var listed = (await Client.ListAgreementsAsync(new ListAgreementsRequest { HostIds = { "sierra" } }, SettlementRpc.Admin)).Agreements;
         Assert.Equal(replaced.Agreement, Assert.Single(listed));
     }
 
@@ -78,12 +79,12 @@ public sealed class AgreementValidationTests : SettlementTestBase
     public async Task CurrencyDifferentFromNeighbouringAgreement_IsFailedPreconditionNamingCurrency()
     {
         await Service.CreateHostAsync("tango");
-        await Channel.UpsertAsync(Agreements.Reported("tango", "2025-01", "USD", "", ("0", "10")));
+        await Client.UpsertAsync(Agreements.Reported("tango", "2025-01", "USD", "", ("0", "10")));
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.UpsertAsync(Agreements.Reported("tango", "2025-03", "EUR", "", ("0", "10"))));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.UpsertAsync(Agreements.Reported("tango", "2025-03", "EUR", "", ("0", "10"))));
 
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
-        Assert.Equal(["agreement.currency"], SettlementRpc.ViolatedFields(ex));
+        Assert.Equal(["agreement.currency"], Calls.ViolatedFields(ex));
     }
 
     [Theory]
@@ -91,9 +92,9 @@ public sealed class AgreementValidationTests : SettlementTestBase
     [InlineData("", "period")]
     public async Task MalformedPeriod_IsInvalidArgumentNamingPeriod(string period, string field)
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Channel.RunAsync(period));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.RunAsync(period));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
-        Assert.Equal([field], SettlementRpc.ViolatedFields(ex));
+        Assert.Equal([field], Calls.ViolatedFields(ex));
     }
 }

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Metering.Contracts.V1;
 using Metering.Settlement.Tests.Infrastructure;
 
@@ -10,7 +11,7 @@ public sealed class GoldenStatementTests : SettlementTestBase
     public async Task RateCardHostCrossingATier_MatchesHandComputedStatement()
     {
         await Service.CreateHostAsync("acme");
-        var agreement = (await Channel.UpsertAsync(Agreements.RateCard("acme", "2025-01", "USD", "",
+        var agreement = (await Client.UpsertAsync(Agreements.RateCard("acme", "2025-01", "USD", "",
             [("llama-70b", "2.00", "6.00", "0.50"), ("*", "0.10", "0.30", "0")],
             ("0", "10"), ("1000", "15")))).Agreement;
         // llama-70b: 400M in, 100M out, 250k requests over three hours of February, the last one its last hour.
@@ -22,7 +23,7 @@ public sealed class GoldenStatementTests : SettlementTestBase
         await Service.AddUsageAsync("acme", "llama-70b", At(2025, 1, 31, 23), input: 999_000_000);
         await Service.AddUsageAsync("acme", "llama-70b", At(2025, 3, 1, 0), input: 999_000_000);
 
-        var statement = await Channel.RunOneAsync("2025-02", "acme");
+        var statement = await Client.RunOneAsync("2025-02", "acme");
 
         // llama-70b: 400 * 2.00 + 100 * 6.00 + 250 * 0.50 = 1525; mistral-7b by "*": 1234.567891 * 0.10 + 98.765433 * 0.30 = 153.086419.
         Assert.Collection(
@@ -52,12 +53,12 @@ public sealed class GoldenStatementTests : SettlementTestBase
     public async Task ReportedHostBelowMinimum_OwesMinimumInWholeYen()
     {
         await Service.CreateHostAsync("bento");
-        await Channel.UpsertAsync(Agreements.Reported("bento", "2025-01", "JPY", "5000", ("0", "12.5")));
+        await Client.UpsertAsync(Agreements.Reported("bento", "2025-01", "JPY", "5000", ("0", "12.5")));
         await Service.AddUsageAsync("bento", "model-a", At(2025, 2, 3, 8), input: 1_000, billedMicros: 12_000_000_000);
         await Service.AddUsageAsync("bento", "model-a", At(2025, 2, 4, 9), input: 1_000, billedMicros: 8_000_000_000);
         await Service.AddUsageAsync("bento", "model-b", At(2025, 2, 5, 10), requests: 3, billedMicros: 3_500_000_500);
 
-        var statement = await Channel.RunOneAsync("2025-02", "bento");
+        var statement = await Client.RunOneAsync("2025-02", "bento");
 
         Assert.Collection(
             statement.Lines,
@@ -78,10 +79,10 @@ public sealed class GoldenStatementTests : SettlementTestBase
     public async Task ShareOfHalfACent_RoundsToEven()
     {
         await Service.CreateHostAsync("crane");
-        await Channel.UpsertAsync(Agreements.Reported("crane", "2025-02", "USD", "", ("0", "10")));
+        await Client.UpsertAsync(Agreements.Reported("crane", "2025-02", "USD", "", ("0", "10")));
         await Service.AddUsageAsync("crane", "m", At(2025, 2, 20, 0), requests: 1, billedMicros: 123_456_250_000);
 
-        var statement = await Channel.RunOneAsync("2025-02", "crane");
+        var statement = await Client.RunOneAsync("2025-02", "crane");
 
         Assert.Equal("123456.250000", statement.GrossRevenue);
         Assert.Equal("12345.625000", statement.ShareAmount);
@@ -92,11 +93,11 @@ public sealed class GoldenStatementTests : SettlementTestBase
     public async Task ModelWithoutPrice_IsListedUnpricedAndBlocksFinalizeUntilAllowed()
     {
         await Service.CreateHostAsync("delta");
-        await Channel.UpsertAsync(Agreements.RateCard("delta", "2025-01", "USD", "", [("gpt-x", "1", "2", "0")], ("0", "20")));
+        await Client.UpsertAsync(Agreements.RateCard("delta", "2025-01", "USD", "", [("gpt-x", "1", "2", "0")], ("0", "20")));
         await Service.AddUsageAsync("delta", "gpt-x", At(2025, 2, 2, 2), input: 3_000_000, output: 1_000_000, requests: 4);
         await Service.AddUsageAsync("delta", "mystery", At(2025, 2, 2, 3), input: 5_000_000, requests: 7);
 
-        var statement = await Channel.RunOneAsync("2025-02", "delta");
+        var statement = await Client.RunOneAsync("2025-02", "delta");
 
         Assert.Collection(
             statement.Lines,
@@ -111,11 +112,11 @@ public sealed class GoldenStatementTests : SettlementTestBase
         Assert.Equal("1.00", statement.AmountOwed);
         Assert.True(statement.HasUnpricedLines);
 
-        var refused = await Assert.ThrowsAsync<Metering.Grpc.RpcException>(() => Channel.FinalizeAsync(statement.StatementId));
-        Assert.Equal(Metering.Grpc.StatusCode.FailedPrecondition, refused.StatusCode);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Client.FinalizeAsync(statement.StatementId));
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
         Assert.Contains("mystery", refused.Status.Detail, StringComparison.Ordinal);
 
-        var final = await Channel.FinalizeAsync(statement.StatementId, allowUnpriced: true);
+        var final = await Client.FinalizeAsync(statement.StatementId, allowUnpriced: true);
         Assert.Equal(StatementStatus.Final, final.Status);
         Assert.Equal("1.00", final.AmountOwed);
         Assert.Equal(statement.Lines, final.Lines);
@@ -125,24 +126,24 @@ public sealed class GoldenStatementTests : SettlementTestBase
     public async Task AgreementChangeAtMonthBoundary_EachMonthUsesItsOwnAgreement()
     {
         await Service.CreateHostAsync("foxtrot");
-        var january = (await Channel.UpsertAsync(Agreements.Reported("foxtrot", "2025-01", "USD", "", ("0", "10")))).Agreement;
-        var march = (await Channel.UpsertAsync(Agreements.Reported("foxtrot", "2025-03", "USD", "", ("0", "30")))).Agreement;
+        var january = (await Client.UpsertAsync(Agreements.Reported("foxtrot", "2025-01", "USD", "", ("0", "10")))).Agreement;
+        var march = (await Client.UpsertAsync(Agreements.Reported("foxtrot", "2025-03", "USD", "", ("0", "30")))).Agreement;
         await Service.AddUsageAsync("foxtrot", "m", At(2025, 2, 28, 23), requests: 1, billedMicros: 100_000_000);
         await Service.AddUsageAsync("foxtrot", "m", At(2025, 3, 1, 0), requests: 1, billedMicros: 50_000_000);
 
-        var february = await Channel.RunOneAsync("2025-02", "foxtrot");
-        var marchStatement = await Channel.RunOneAsync("2025-03", "foxtrot");
+        var february = await Client.RunOneAsync("2025-02", "foxtrot");
+        var marchStatement = await Client.RunOneAsync("2025-03", "foxtrot");
 
         Assert.Equal((january.AgreementId, "100.000000", "10.000000", "10.00"), (february.AgreementId, february.GrossRevenue, february.ShareAmount, february.AmountOwed));
         Assert.Equal((march.AgreementId, "50.000000", "15.000000", "15.00"), (marchStatement.AgreementId, marchStatement.GrossRevenue, marchStatement.ShareAmount, marchStatement.AmountOwed));
 
         async Task<string> InForce(string month)
-            => Assert.Single((await Channel.UnaryAsync(SettlementRpc.ListAgreements, new ListAgreementsRequest { HostIds = { "foxtrot" }, InForceMonth = month }, SettlementRpc.Admin)).Agreements).AgreementId;
+            => Assert.Single((await Client.ListAgreementsAsync(new ListAgreementsRequest { HostIds = { "foxtrot" }, InForceMonth = month }, SettlementRpc.Admin)).Agreements).AgreementId;
 
         Assert.Equal(january.AgreementId, await InForce("2025-02"));
         Assert.Equal(march.AgreementId, await InForce("2025-03"));
         Assert.Equal(march.AgreementId, await InForce("2025-12"));
-        Assert.Empty((await Channel.UnaryAsync(SettlementRpc.ListAgreements, new ListAgreementsRequest { HostIds = { "foxtrot" }, InForceMonth = "2024-12" }, SettlementRpc.Admin)).Agreements);
+        Assert.Empty((await Client.ListAgreementsAsync(new ListAgreementsRequest { HostIds = { "foxtrot" }, InForceMonth = "2024-12" }, SettlementRpc.Admin)).Agreements);
     }
 
     [Fact]
@@ -151,7 +152,7 @@ public sealed class GoldenStatementTests : SettlementTestBase
         await Service.CreateHostAsync("juliet");
         await Service.AddUsageAsync("juliet", "m", At(2025, 2, 1, 1), input: 10);
 
-        var response = await Channel.RunAsync("2025-02", "juliet");
+        var response = await Client.RunAsync("2025-02", "juliet");
 
         Assert.Empty(response.Statements);
         var skip = Assert.Single(response.Skipped);

@@ -1,6 +1,7 @@
+using Grpc.Core;
 using Metering.Contracts.V1;
-using Metering.Grpc;
 using Metering.Settlement.Tests.Infrastructure;
+using Metering.Testing;
 
 namespace Metering.Settlement.Tests.Integration;
 
@@ -21,7 +22,7 @@ public sealed class PagingTests : SettlementTestBase
         await Service.AddUsageAsync("pa", "m", At(2025, 2, 28, 23), requests: 1, billedMicros: 300_000_000);
         await Service.AddUsageAsync("pa", "m", At(2025, 3, 1, 0), requests: 1, billedMicros: 4_000_000_000);
 
-        var response = await Channel.RunAsync("2025-02");
+        var response = await Client.RunAsync("2025-02");
 
         Assert.Equal(Hosts, response.Statements.Select(s => s.HostId));
         var line = Assert.Single(response.Statements[0].Lines);
@@ -33,15 +34,15 @@ public sealed class PagingTests : SettlementTestBase
     public async Task Statements_ArePagedByPeriodThenHost()
     {
         await SetUpAsync();
-        await Channel.RunAsync("2025-02");
-        await Channel.RunAsync("2025-03");
+        await Client.RunAsync("2025-02");
+        await Client.RunAsync("2025-03");
         var request = new ListStatementsRequest { PageSize = 3 };
 
         var seen = new List<(string, string)>();
         var pages = 0;
         do
         {
-            var page = await Channel.UnaryAsync(SettlementRpc.ListStatements, request, SettlementRpc.Admin);
+            var page = await Client.ListStatementsAsync(request, SettlementRpc.Admin);
             seen.AddRange(page.Statements.Select(s => (s.Period, s.HostId)));
             request.PageToken = page.NextPageToken;
             pages++;
@@ -56,12 +57,12 @@ public sealed class PagingTests : SettlementTestBase
     public async Task StatementFilters_SelectPeriodAndStatus()
     {
         await SetUpAsync();
-        await Channel.RunAsync("2025-02");
-        await Channel.RunAsync("2025-03");
-        await Channel.FinalizeAsync((await Channel.GetAsync("pc", "2025-02")).StatementId);
+        await Client.RunAsync("2025-02");
+        await Client.RunAsync("2025-03");
+        await Client.FinalizeAsync((await Client.GetAsync("pc", "2025-02")).StatementId);
 
-        var finals = await Channel.UnaryAsync(SettlementRpc.ListStatements, new ListStatementsRequest { Status = StatementStatus.Final }, SettlementRpc.Admin);
-        var march = await Channel.UnaryAsync(SettlementRpc.ListStatements, new ListStatementsRequest { PeriodFrom = "2025-03", PeriodTo = "2025-03", HostIds = { "pa", "pb" } }, SettlementRpc.Admin);
+        var finals = await Client.ListStatementsAsync(new ListStatementsRequest { Status = StatementStatus.Final }, SettlementRpc.Admin);
+        var march = await Client.ListStatementsAsync(new ListStatementsRequest { PeriodFrom = "2025-03", PeriodTo = "2025-03", HostIds = { "pa", "pb" } }, SettlementRpc.Admin);
 
         Assert.Equal([("pc", "2025-02")], finals.Statements.Select(s => (s.HostId, s.Period)));
         Assert.Equal([("pa", "2025-03"), ("pb", "2025-03")], march.Statements.Select(s => (s.HostId, s.Period)));
@@ -73,14 +74,14 @@ public sealed class PagingTests : SettlementTestBase
         await SetUpAsync();
         foreach (var host in Hosts)
         {
-            await Channel.UpsertAsync(Agreements.Reported(host, "2025-03", "USD", "", ("0", "20")));
+            await Client.UpsertAsync(Agreements.Reported(host, "2025-03", "USD", "", ("0", "20")));
         }
 
         var request = new ListAgreementsRequest { PageSize = 4 };
         var seen = new List<(string, string)>();
         do
         {
-            var page = await Channel.UnaryAsync(SettlementRpc.ListAgreements, request, SettlementRpc.Admin);
+            var page = await Client.ListAgreementsAsync(request, SettlementRpc.Admin);
             Assert.True(page.Agreements.Count <= 4);
             seen.AddRange(page.Agreements.Select(a => (a.HostId, a.EffectiveMonth)));
             request.PageToken = page.NextPageToken;
@@ -94,16 +95,16 @@ public sealed class PagingTests : SettlementTestBase
     public async Task TokenOfAnotherRequestOrNegativePageSize_IsInvalidArgument()
     {
         await SetUpAsync();
-        await Channel.RunAsync("2025-02");
-        var first = await Channel.UnaryAsync(SettlementRpc.ListStatements, new ListStatementsRequest { PageSize = 2 }, SettlementRpc.Admin);
+        await Client.RunAsync("2025-02");
+        var first = await Client.ListStatementsAsync(new ListStatementsRequest { PageSize = 2 }, SettlementRpc.Admin);
 
-        var changed = await Assert.ThrowsAsync<RpcException>(() => Channel.UnaryAsync(SettlementRpc.ListStatements, new ListStatementsRequest { PageSize = 2, PeriodFrom = "2025-01", PageToken = first.NextPageToken }, SettlementRpc.Admin));
-        var garbage = await Assert.ThrowsAsync<RpcException>(() => Channel.UnaryAsync(SettlementRpc.ListAgreements, new ListAgreementsRequest { PageToken = "not-a-token" }, SettlementRpc.Admin));
-        var negative = await Assert.ThrowsAsync<RpcException>(() => Channel.UnaryAsync(SettlementRpc.ListStatements, new ListStatementsRequest { PageSize = -1 }, SettlementRpc.Admin));
+        var changed = await Assert.ThrowsAsync<RpcException>(() => Client.ListStatementsAsync(new ListStatementsRequest { PageSize = 2, PeriodFrom = "2025-01", PageToken = first.NextPageToken }, SettlementRpc.Admin).ResponseAsync);
+        var garbage = await Assert.ThrowsAsync<RpcException>(() => Client.ListAgreementsAsync(new ListAgreementsRequest { PageToken = "not-a-token" }, SettlementRpc.Admin).ResponseAsync);
+        var negative = await Assert.ThrowsAsync<RpcException>(() => Client.ListStatementsAsync(new ListStatementsRequest { PageSize = -1 }, SettlementRpc.Admin).ResponseAsync);
 
-        Assert.Equal(["page_token"], SettlementRpc.ViolatedFields(changed));
-        Assert.Equal(["page_token"], SettlementRpc.ViolatedFields(garbage));
-        Assert.Equal(["page_size"], SettlementRpc.ViolatedFields(negative));
+        Assert.Equal(["page_token"], Calls.ViolatedFields(changed));
+        Assert.Equal(["page_token"], Calls.ViolatedFields(garbage));
+        Assert.Equal(["page_size"], Calls.ViolatedFields(negative));
     }
 
     private async Task SetUpAsync()
@@ -111,7 +112,7 @@ public sealed class PagingTests : SettlementTestBase
         foreach (var host in Hosts)
         {
             await Service.CreateHostAsync(host);
-            await Channel.UpsertAsync(Agreements.Reported(host, "2025-01", "USD", "", ("0", "10")));
+            await Client.UpsertAsync(Agreements.Reported(host, "2025-01", "USD", "", ("0", "10")));
         }
     }
 }

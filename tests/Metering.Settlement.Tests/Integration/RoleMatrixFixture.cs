@@ -1,5 +1,7 @@
-using Metering.Grpc;
+using Grpc.Net.Client;
+using Metering.Contracts.V1;
 using Metering.Settlement.Tests.Infrastructure;
+using Metering.Testing;
 
 namespace Metering.Settlement.Tests.Integration;
 
@@ -9,9 +11,11 @@ public sealed class RoleMatrixFixture : IAsyncLifetime
     public const string OwnHost = "uniform";
     public const string OtherHost = "victor";
 
+    private GrpcChannel _channel = null!;
+
     public SettlementServiceHost Service { get; private set; } = null!;
 
-    public GrpcChannel Channel { get; private set; } = null!;
+    public SettlementService.SettlementServiceClient Client { get; private set; } = null!;
 
     public Dictionary<string, string> Keys { get; } = [];
 
@@ -22,24 +26,25 @@ public sealed class RoleMatrixFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Service = await SettlementServiceHost.StartAsync(SettlementTestBase.Now);
-        Channel = GrpcChannel.ForAddress(Service.Address);
+        _channel = Service.CreateChannel();
+        Client = new SettlementService.SettlementServiceClient(_channel);
         Keys["host"] = await Service.CreateHostAsync(OwnHost);
         await Service.CreateHostAsync(OtherHost);
         Keys["billing"] = await Service.CreateKeyAsync("BILLING");
         Keys["admin"] = await Service.CreateKeyAsync("ADMIN");
         foreach (var host in new[] { OwnHost, OtherHost })
         {
-            await Channel.UpsertAsync(Agreements.Reported(host, "2025-01", "USD", "", ("0", "10")));
+            await Client.UpsertAsync(Agreements.Reported(host, "2025-01", "USD", "", ("0", "10")));
             await Service.AddUsageAsync(host, "m", new DateTime(2025, 2, 1, 0, 0, 0, DateTimeKind.Utc), requests: 1, billedMicros: 1_000_000);
         }
 
-        OwnStatementId = (await Channel.RunOneAsync("2025-02", OwnHost)).StatementId;
-        OtherStatementId = (await Channel.RunOneAsync("2025-02", OtherHost)).StatementId;
+        OwnStatementId = (await Client.RunOneAsync("2025-02", OwnHost)).StatementId;
+        OtherStatementId = (await Client.RunOneAsync("2025-02", OtherHost)).StatementId;
     }
 
     public async Task DisposeAsync()
     {
-        Channel.Dispose();
+        _channel.Dispose();
         await Service.DisposeAsync();
     }
 }

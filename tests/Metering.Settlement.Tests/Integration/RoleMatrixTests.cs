@@ -1,7 +1,8 @@
 using Google.Protobuf;
+using Grpc.Core;
 using Metering.Contracts.V1;
-using Metering.Grpc;
 using Metering.Settlement.Tests.Infrastructure;
+using Metering.Testing;
 
 namespace Metering.Settlement.Tests.Integration;
 
@@ -49,8 +50,8 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixFixture>
         var options = caller switch
         {
             "none" => default,
-            "bad" => SettlementRpc.As("mtr_not_a_key_at_all"),
-            _ => SettlementRpc.As(_fixture.Keys[caller]),
+            "bad" => Calls.As("mtr_not_a_key_at_all"),
+            _ => Calls.As(_fixture.Keys[caller]),
         };
 
         Assert.Equal(expected, await CallAsync(rpc, options));
@@ -59,14 +60,14 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixFixture>
     [Fact]
     public async Task HostListingWithoutFilter_SeesOnlyItsOwnStatements()
     {
-        var response = await _fixture.Channel.UnaryAsync(SettlementRpc.ListStatements, new ListStatementsRequest(), SettlementRpc.As(_fixture.Keys["host"]));
+        var response = await _fixture.Client.ListStatementsAsync(new ListStatementsRequest(), Calls.As(_fixture.Keys["host"]));
 
         Assert.Equal([RoleMatrixFixture.OwnHost], response.Statements.Select(s => s.HostId).Distinct());
     }
 
     private async Task<StatusCode> CallAsync(string rpc, CallOptions options)
     {
-        var channel = _fixture.Channel;
+        var client = _fixture.Client;
         var other = rpc.EndsWith(":other", StringComparison.Ordinal);
         var host = other ? RoleMatrixFixture.OtherHost : RoleMatrixFixture.OwnHost;
         var statementId = other ? _fixture.OtherStatementId : _fixture.OwnStatementId;
@@ -74,12 +75,12 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixFixture>
         {
             IMessage response = rpc.Split(':')[0] switch
             {
-                "UpsertAgreement" => await channel.UnaryAsync(SettlementRpc.UpsertAgreement, new UpsertAgreementRequest { Agreement = Agreements.Reported(host, "2025-06", "USD", "", ("0", "10")) }, options),
-                "ListAgreements" => await channel.UnaryAsync(SettlementRpc.ListAgreements, new ListAgreementsRequest(), options),
-                "RunSettlement" => await channel.UnaryAsync(SettlementRpc.RunSettlement, new RunSettlementRequest { Period = "2025-03", HostIds = { host } }, options),
-                "FinalizeStatement" => await channel.UnaryAsync(SettlementRpc.FinalizeStatement, new FinalizeStatementRequest { StatementId = statementId }, options),
-                "GetStatement" => await channel.UnaryAsync(SettlementRpc.GetStatement, new GetStatementRequest { HostPeriod = new HostPeriod { HostId = host, Period = "2025-02" } }, options),
-                "GetStatementById" => await channel.UnaryAsync(SettlementRpc.GetStatement, new GetStatementRequest { StatementId = statementId }, options),
+                "UpsertAgreement" => await client.UpsertAgreementAsync(new UpsertAgreementRequest { Agreement = Agreements.Reported(host, "2025-06", "USD", "", ("0", "10")) }, options),
+                "ListAgreements" => await client.ListAgreementsAsync(new ListAgreementsRequest(), options),
+                "RunSettlement" => await client.RunSettlementAsync(new RunSettlementRequest { Period = "2025-03", HostIds = { host } }, options),
+                "FinalizeStatement" => await client.FinalizeStatementAsync(new FinalizeStatementRequest { StatementId = statementId }, options),
+                "GetStatement" => await client.GetStatementAsync(new GetStatementRequest { HostPeriod = new HostPeriod { HostId = host, Period = "2025-02" } }, options),
+                "GetStatementById" => await client.GetStatementAsync(new GetStatementRequest { StatementId = statementId }, options),
                 "ListStatements" => await ListStatementsAsync(host, options),
                 _ => throw new ArgumentOutOfRangeException(nameof(rpc)),
             };
@@ -94,7 +95,7 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixFixture>
 
     private async Task<IMessage> ListStatementsAsync(string host, CallOptions options)
     {
-        var response = await _fixture.Channel.UnaryAsync(SettlementRpc.ListStatements, new ListStatementsRequest { HostIds = { host } }, options);
+        var response = await _fixture.Client.ListStatementsAsync(new ListStatementsRequest { HostIds = { host } }, options);
         Assert.NotEmpty(response.Statements);
         Assert.All(response.Statements, s => Assert.Equal(host, s.HostId));
         return response;

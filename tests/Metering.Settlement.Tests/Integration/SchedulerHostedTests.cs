@@ -1,5 +1,5 @@
+using Grpc.Core;
 using Metering.Contracts.V1;
-using Metering.Grpc;
 using Metering.Settlement.Tests.Infrastructure;
 
 namespace Metering.Settlement.Tests.Integration;
@@ -17,7 +17,7 @@ public sealed class SchedulerHostedTests : SettlementTestBase
     public async Task EnabledScheduler_FinalizesPreviousMonthAfterGrace()
     {
         await Service.CreateHostAsync("w-host");
-        await Channel.UpsertAsync(Agreements.Reported("w-host", "2025-01", "USD", "", ("0", "10")));
+        await Client.UpsertAsync(Agreements.Reported("w-host", "2025-01", "USD", "", ("0", "10")));
         await Service.AddUsageAsync("w-host", "m", At(2025, 3, 3, 0), requests: 1, billedMicros: 50_000_000);
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -26,7 +26,7 @@ public sealed class SchedulerHostedTests : SettlementTestBase
         {
             try
             {
-                statement = await Channel.GetAsync("w-host", "2025-03");
+                statement = await Client.GetAsync("w-host", "2025-03");
                 if (statement.Status == StatementStatus.Final)
                 {
                     break;

@@ -1,10 +1,11 @@
 using Metering.Contracts.V1;
-using YearMonth = Metering.Domain.Settlement.YearMonth;
-using DecimalText = Metering.Domain.Settlement.DecimalText;
 using Metering.Settlement.Scheduling;
 using Metering.Settlement.Tests.Infrastructure;
+using Metering.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using YearMonth = Metering.Domain.Settlement.YearMonth;
+using DecimalText = Metering.Domain.Settlement.DecimalText;
 
 namespace Metering.Settlement.Tests.Integration;
 
@@ -16,8 +17,8 @@ public sealed class SchedulerTests : SettlementTestBase
     {
         await Service.CreateHostAsync("s-one");
         await Service.CreateHostAsync("s-two");
-        await Channel.UpsertAsync(Agreements.Reported("s-one", "2025-01", "USD", "", ("0", "10")));
-        await Channel.UpsertAsync(Agreements.RateCard("s-two", "2025-01", "USD", "", [("priced", "1", "0", "0")], ("0", "10")));
+        await Client.UpsertAsync(Agreements.Reported("s-one", "2025-01", "USD", "", ("0", "10")));
+        await Client.UpsertAsync(Agreements.RateCard("s-two", "2025-01", "USD", "", [("priced", "1", "0", "0")], ("0", "10")));
         await Service.AddUsageAsync("s-one", "m", At(2025, 2, 10, 0), requests: 1, billedMicros: 100_000_000);
         await Service.AddUsageAsync("s-two", "unpriced", At(2025, 2, 10, 0), input: 1_000);
         var cycle = Service.Services.GetRequiredService<SettlementCycle>();
@@ -26,7 +27,7 @@ public sealed class SchedulerTests : SettlementTestBase
         var withinGrace = await cycle.RunOnceAsync(CancellationToken.None);
         Assert.Equal([YearMonth.Parse("2025-02")], withinGrace.MonthsRun);
         Assert.Empty(withinGrace.Finalized);
-        Assert.Equal(StatementStatus.Draft, (await Channel.GetAsync("s-one", "2025-02")).Status);
+        Assert.Equal(StatementStatus.Draft, (await Client.GetAsync("s-one", "2025-02")).Status);
 
         // Usage flushed late, within the grace period, still lands in February.
         await Service.AddUsageAsync("s-one", "m", At(2025, 2, 28, 23), requests: 1, billedMicros: 20_000_000);
@@ -37,15 +38,15 @@ public sealed class SchedulerTests : SettlementTestBase
         Assert.Equal(("s-one", "12.00"), (final.HostId, DecimalText.Format(final.AmountOwed, 2)));
         var left = Assert.Single(afterGrace.LeftDraft);
         Assert.Contains("unpriced", left.Reason, StringComparison.Ordinal);
-        Assert.Equal(StatementStatus.Final, (await Channel.GetAsync("s-one", "2025-02")).Status);
-        Assert.Equal(StatementStatus.Draft, (await Channel.GetAsync("s-two", "2025-02")).Status);
+        Assert.Equal(StatementStatus.Final, (await Client.GetAsync("s-one", "2025-02")).Status);
+        Assert.Equal(StatementStatus.Draft, (await Client.GetAsync("s-two", "2025-02")).Status);
 
         // A month later the unfinished February draft is still revisited, with March.
         Service.Clock.Set(new DateTime(2025, 4, 2, 0, 0, 0, DateTimeKind.Utc));
         var nextMonth = await cycle.RunOnceAsync(CancellationToken.None);
         Assert.Equal([YearMonth.Parse("2025-02"), YearMonth.Parse("2025-03")], nextMonth.MonthsRun);
         Assert.Single(nextMonth.LeftDraft);
-        Assert.Equal(StatementStatus.Draft, (await Channel.GetAsync("s-one", "2025-03")).Status);
+        Assert.Equal(StatementStatus.Draft, (await Client.GetAsync("s-one", "2025-03")).Status);
     }
 
     [Fact]

@@ -28,12 +28,12 @@ public sealed class SettlementRunPropertyTests : SettlementTestBase
             var agreement = h % 2 == 0
                 ? Agreements.Reported(host, "2025-01", "USD", minimum, tiers)
                 : Agreements.RateCard(host, "2025-01", "EUR", minimum, [("model-0", "0.75", "2.5", "0.1"), ("*", "0.2", "0.8", "0")], tiers);
-            await Channel.UpsertAsync(agreement);
+            await Client.UpsertAsync(agreement);
             topShare[host] = (tiers.Max(t => decimal.Parse(t.Item2, CultureInfo.InvariantCulture)), minimum.Length == 0 ? 0m : decimal.Parse(minimum, CultureInfo.InvariantCulture));
             await AddRandomUsageAsync(random, host, expected, rows: 12);
         }
 
-        var first = (await Channel.RunAsync("2025-02")).Statements;
+        var first = (await Client.RunAsync("2025-02")).Statements;
 
         Assert.Equal(6, first.Count);
         foreach (var statement in first)
@@ -49,7 +49,7 @@ public sealed class SettlementRunPropertyTests : SettlementTestBase
             Assert.True(Parse(statement.AmountOwed) <= Math.Max((Parse(statement.GrossRevenue) * percent / 100m) + 0.000002m, minimum) + 0.005m);
         }
 
-        var second = (await Channel.RunAsync("2025-02")).Statements;
+        var second = (await Client.RunAsync("2025-02")).Statements;
         Assert.Equal(first, second);
 
         foreach (var statement in first)
@@ -57,7 +57,7 @@ public sealed class SettlementRunPropertyTests : SettlementTestBase
             await AddRandomUsageAsync(random, statement.HostId, expected, rows: 3);
         }
 
-        var third = (await Channel.RunAsync("2025-02")).Statements;
+        var third = (await Client.RunAsync("2025-02")).Statements;
         Assert.All(first.Zip(third), pair => Assert.True(Parse(pair.Second.AmountOwed) >= Parse(pair.First.AmountOwed)));
         Assert.All(first.Zip(third), pair => Assert.True(Parse(pair.Second.GrossRevenue) >= Parse(pair.First.GrossRevenue)));
     }
