@@ -155,6 +155,8 @@ pidfile $rdir/redis.pid
 logfile $rdir/redis.log
 appendonly yes
 appendfsync always
+# An evicted counter is lost revenue: a full Redis refuses writes instead (the default, stated here on purpose).
+maxmemory-policy noeviction
 save ""
 databases 16
 EOF

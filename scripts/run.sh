@@ -10,7 +10,7 @@
 #   DEMO_SECONDS=20                 how long the demo's gateways stream
 #   DEMO_ARGS="--gateways 4"        more arguments for `metering demo`
 #   RUN_DEMO=0                      start the services without the demo
-#   METERING_PORT / SETTLEMENT_PORT fixed ports instead of free ones
+#   METERING_PORT / SETTLEMENT_PORT fixed gRPC ports instead of free ones
 #   METERING_BOOTSTRAP_ADMIN_KEY    the ADMIN key (24+ characters) instead of a random one
 #   CONFIGURATION=Release           build configuration
 # Service logs go to .run/logs/{metering,settlement}.log.
@@ -172,13 +172,7 @@ for project in "$SERVICE_PROJECT" "$SETTLEMENT_PROJECT" "$CLI_PROJECT"; do
 done
 
 mkdir -p "$LOG_DIR"
-if [[ -n "${METERING_PORT:-}" && -n "${SETTLEMENT_PORT:-}" ]]; then
-    ports=("$METERING_PORT" "$SETTLEMENT_PORT")
-else
-    read -r -a ports <<<"$(free_ports 2)"
-fi
-METERING_URL="http://127.0.0.1:${ports[0]}"
-SETTLEMENT_URL="http://127.0.0.1:${ports[1]}"
+XX
 ADMIN_KEY="${METERING_BOOTSTRAP_ADMIN_KEY:-admin-$(python3 -c 'import secrets; print(secrets.token_hex(20))')}"
 (( ${#ADMIN_KEY} >= 24 )) || die "METERING_BOOTSTRAP_ADMIN_KEY must be at least 24 characters"
 
@@ -188,15 +182,15 @@ common_env=(
 )
 # The metering service first: it applies the database migrations the settlement service also runs.
 start_service metering "$SERVICE_PROJECT" "$SERVICE_ASSEMBLY" "${common_env[@]}" \
-    "Redis__Configuration=$METERING_REDIS" "Kestrel__Endpoints__Grpc__Url=$METERING_URL"
+    "Redis__Configuration=$METERING_REDIS" "Kestrel__Endpoints__Grpc__Url=$METERING_URL" "Kestrel__Endpoints__Http__Url=$METERING_HTTP_URL"
 wait_serving metering "${PIDS[0]}" "$METERING_URL"
 start_service settlement "$SETTLEMENT_PROJECT" "$SETTLEMENT_ASSEMBLY" "${common_env[@]}" \
-    "Kestrel__Endpoints__Grpc__Url=$SETTLEMENT_URL"
+    "Kestrel__Endpoints__Grpc__Url=$SETTLEMENT_URL" "Kestrel__Endpoints__Http__Url=$SETTLEMENT_HTTP_URL"
 wait_serving settlement "${PIDS[1]}" "$SETTLEMENT_URL"
 
 export METERING_ADDRESS="$METERING_URL" METERING_SETTLEMENT_ADDRESS="$SETTLEMENT_URL" METERING_API_KEY="$ADMIN_KEY"
-log "metering service   $METERING_URL   (IngestService, UsageService, AdminService; flushes to PostgreSQL every 5 s)"
-log "settlement service $SETTLEMENT_URL   (SettlementService)"
+log "metering service   $METERING_URL   (IngestService, UsageService, AdminService; flushes to PostgreSQL every 5 s); health $METERING_HTTP_URL/healthz"
+log "settlement service $SETTLEMENT_URL   (SettlementService); health $SETTLEMENT_HTTP_URL/healthz"
 log "bootstrap ADMIN key for this session: $ADMIN_KEY"
 
 if [[ "${RUN_DEMO:-1}" != 0 ]]; then
