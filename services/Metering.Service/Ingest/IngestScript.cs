@@ -1,15 +1,24 @@
+using StackExchange.Redis;
+
 namespace Metering.Service.Ingest;
 
 /// <summary>
-/// The atomic ingest step for one host (design §4): for each batch in order, decide by its producer sequence
-/// or idempotency key whether it applies, and if so add its bucket deltas to the host's live hash and record the
-/// sequence or key — all in one Lua step, so dedup state and counters never disagree. A batch that would push the
-/// sum of a bucket's counters past 4e18 is undone and reported (-3) with its sequence consumed. That sum is kept in
-/// a bucket-total key the flusher never moves (the live hash restarts from zero after each flush), so the limit
-/// holds for everything the bucket ever received, flushed or not, and every single counter stays below it. When that
-/// key is created — the bucket's first usage ever — the batch's record count goes to field "&lt;member&gt;|N" instead of
-/// "|n": the flusher then knows PostgreSQL has no row for the bucket yet and inserts it without looking (a wrong guess
-/// costs a retry, never a count), and the mark costs no field of its own.
+/// The atomic ingest step for one host (docs/architecture.md, "The ingest path"): for each batch in order, decide by
+/// its producer sequence or idempotency key whether it applies, and if so add its bucket deltas to the host's live hash
+/// and record the sequence or key — all in one Lua step, so dedup state and counters never disagree. A batch that
+/// would push the sum of a bucket's counters past 4e18 is not applied and reported (-3), its sequence consumed. That
+/// sum is kept in a bucket-total key the flusher never moves (the live hash restarts from zero after each flush), so
+/// the limit holds for everything the bucket ever received, flushed or not, and every single counter stays below it.
+/// When that key is created — the bucket's first usage ever — the step's record count goes to field "&lt;member&gt;|N"
+/// instead of "|n": the flusher then knows PostgreSQL has no row for the bucket yet and inserts it without looking (a
+/// wrong guess costs a retry, never a count), and the mark costs no field of its own.
+/// <para>
+/// The step's Redis commands grow with the buckets and producers it touches, not with its batches: decisions are
+/// made on values read once (producer state, bucket totals) and kept in Lua tables, the deltas of every applied batch
+/// are summed per field, and each field, total and producer state is written once at the end. Lua numbers are doubles,
+/// exact for integers below 2^53: a delta of 16 digits or more is written on its own (as its exact decimal string),
+/// and a sum about to reach 2^53 is written out first and restarted, so every count stays exact.
+/// </para>
 /// </summary>
 internal static class IngestScript
 {
@@ -23,25 +32,63 @@ internal static class IngestScript
     public const string Source = """
         local live = KEYS[1]
         local prefix = ARGV[1]
-        local producerTtl = tonumber(ARGV[2])
+        local producerTtl = ARGV[2]
         local count = tonumber(ARGV[3])
-        local totalTtl = tonumber(ARGV[4])
+        local totalTtl = ARGV[4]
         local fields = { '|i', '|o', '|r', '|b', '|n' }
         local limit = 4e18
-        local pos = 5
+        local exact = 9007199254740992
         local results = {}
+
+        local pending, pendingOrder = {}, {}
+        local function add(kind, key, delta)
+          if #delta >= 16 then
+            if kind == 'h' then redis.call('HINCRBY', live, key, delta) else redis.call('INCRBY', key, delta) end
+            return
+          end
+          local d = tonumber(delta)
+          local slot = kind .. key
+          local a = pending[slot]
+          if a == nil then
+            pendingOrder[#pendingOrder + 1] = { kind, key, slot }
+            pending[slot] = d
+          elseif a + d >= exact then
+            if kind == 'h' then redis.call('HINCRBY', live, key, string.format('%d', a)) else redis.call('INCRBY', key, string.format('%d', a)) end
+            pending[slot] = d
+          else
+            pending[slot] = a + d
+          end
+        end
+
+        local totals, firsts, created = {}, {}, {}
+        local function total(member)
+          local t = totals[member]
+          if t == nil then
+            local stored = redis.call('GET', prefix .. 'sum:' .. member)
+            if stored then t = tonumber(stored) else t = 0; firsts[member] = true end
+            totals[member] = t
+          end
+          return t
+        end
+
+        local sequences, changed, changedOrder = {}, {}, {}
+        local pos = 5
         for op = 1, count do
           local kind = ARGV[pos]
           local id = ARGV[pos + 1]
           local token = ARGV[pos + 2]
-          local ttl = tonumber(ARGV[pos + 3])
+          local ttl = ARGV[pos + 3]
           local buckets = tonumber(ARGV[pos + 4])
           pos = pos + 5
           local stateKey
           local result = 0
           if kind == 's' then
             stateKey = prefix .. 'p:' .. id
-            local last = tonumber(redis.call('GET', stateKey) or '0')
+            local last = sequences[stateKey]
+            if last == nil then
+              last = tonumber(redis.call('GET', stateKey) or '0')
+              sequences[stateKey] = last
+            end
             local seq = tonumber(token)
             if seq <= last then
               result = -1
@@ -56,52 +103,38 @@ internal static class IngestScript
             end
           end
           if result == 0 then
-            local overflow = false
-            local firsts = {}
             for b = 0, buckets - 1 do
               local base = pos + b * 7
-              local member = ARGV[base]
-              local totalKey = prefix .. 'sum:' .. member
-              local total
-              local first = redis.call('SET', totalKey, ARGV[base + 6], 'NX', 'EX', totalTtl)
-              if first then
-                total = tonumber(ARGV[base + 6])
-              else
-                total = redis.call('INCRBY', totalKey, ARGV[base + 6])
-              end
-              firsts[b] = first
-              for f = 1, 5 do
-                local delta = ARGV[base + f]
-                if delta ~= '0' then
-                  local field = fields[f]
-                  if f == 5 and first then field = '|N' end
-                  redis.call('HINCRBY', live, member .. field, delta)
-                end
-              end
-              if total > limit then overflow = true end
+              if total(ARGV[base]) + tonumber(ARGV[base + 6]) > limit then result = -3 end
             end
-            if overflow then
+            if result == 0 then
               for b = 0, buckets - 1 do
                 local base = pos + b * 7
                 local member = ARGV[base]
+                local sumKey = prefix .. 'sum:' .. member
+                if firsts[member] and not created[member] then
+                  redis.call('SET', sumKey, '0', 'EX', totalTtl)
+                  created[member] = true
+                end
+                totals[member] = totals[member] + tonumber(ARGV[base + 6])
+                add('t', sumKey, ARGV[base + 6])
                 for f = 1, 5 do
                   local delta = ARGV[base + f]
                   if delta ~= '0' then
                     local field = fields[f]
-                    if f == 5 and firsts[b] then field = '|N' end
-                    redis.call('HINCRBY', live, member .. field, '-' .. delta)
+                    if f == 5 and firsts[member] then field = '|N' end
+                    add('h', member .. field, delta)
                   end
                 end
-                if firsts[b] then
-                  redis.call('DEL', prefix .. 'sum:' .. member)
-                else
-                  redis.call('DECRBY', prefix .. 'sum:' .. member, ARGV[base + 6])
-                end
               end
-              result = -3
             end
             if kind == 's' then
-              redis.call('SET', stateKey, token, 'EX', producerTtl)
+              sequences[stateKey] = tonumber(token)
+              if not changed[stateKey] then
+                changed[stateKey] = token
+                changedOrder[#changedOrder + 1] = stateKey
+              end
+              changed[stateKey] = token
             elseif result == 0 then
               redis.call('SET', stateKey, token, 'EX', ttl)
             end
@@ -109,6 +142,52 @@ internal static class IngestScript
           pos = pos + buckets * 7
           results[op] = result
         end
+
+        for _, entry in ipairs(pendingOrder) do
+          local value = string.format('%d', pending[entry[3]])
+          if entry[1] == 'h' then redis.call('HINCRBY', live, entry[2], value) else redis.call('INCRBY', entry[2], value) end
+        end
+        for _, key in ipairs(changedOrder) do
+          redis.call('SET', key, changed[key], 'EX', producerTtl)
+        end
         return results
         """;
+
+    /// <summary>The ARGV of one step: <paramref name="group"/> is one host's batches, in the order they are decided.</summary>
+    public static RedisValue[] Arguments(RedisValue prefix, RedisValue producerTtl, RedisValue bucketTotalTtl, RedisValue keyTtl, IReadOnlyList<PendingCommit> group)
+    {
+        var size = 4;
+        foreach (var commit in group)
+        {
+            size += 5 + (commit.Deltas.Length * 7);
+        }
+
+        var args = new RedisValue[size];
+        args[0] = prefix;
+        args[1] = producerTtl;
+        args[2] = group.Count;
+        args[3] = bucketTotalTtl;
+        var pos = 4;
+        foreach (var commit in group)
+        {
+            args[pos++] = commit.BySequence ? "s" : "i";
+            args[pos++] = commit.Id;
+            args[pos++] = commit.Token;
+            args[pos++] = commit.BySequence ? RedisValue.EmptyString : keyTtl;
+            args[pos++] = commit.Deltas.Length;
+            foreach (var delta in commit.Deltas)
+            {
+                var counters = delta.Counters;
+                args[pos++] = delta.Bucket.ToMember();
+                args[pos++] = counters.InputTokens;
+                args[pos++] = counters.OutputTokens;
+                args[pos++] = counters.Requests;
+                args[pos++] = counters.BilledMicros;
+                args[pos++] = counters.Records;
+                args[pos++] = counters.InputTokens + counters.OutputTokens + counters.Requests + counters.BilledMicros + counters.Records;
+            }
+        }
+
+        return args;
+    }
 }

@@ -152,37 +152,7 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
         try
         {
             var keys = _redis.Keys.For(group[0].HostId);
-            var size = 4;
-            foreach (var commit in group)
-            {
-                size += 5 + commit.Deltas.Length * 7;
-            }
-
-            var args = new RedisValue[size];
-            args[0] = keys.PrefixValue;
-            args[1] = _producerTtl;
-            args[2] = group.Count;
-            args[3] = _bucketTotalTtl;
-            var pos = 4;
-            foreach (var commit in group)
-            {
-                args[pos++] = commit.BySequence ? "s" : "i";
-                args[pos++] = commit.Id;
-                args[pos++] = commit.Token;
-                args[pos++] = commit.BySequence ? RedisValue.EmptyString : _keyTtl;
-                args[pos++] = commit.Deltas.Length;
-                foreach (var delta in commit.Deltas)
-                {
-                    args[pos++] = delta.Bucket.ToMember();
-                    args[pos++] = delta.Counters.InputTokens;
-                    args[pos++] = delta.Counters.OutputTokens;
-                    args[pos++] = delta.Counters.Requests;
-                    args[pos++] = delta.Counters.BilledMicros;
-                    args[pos++] = delta.Counters.Records;
-                    args[pos++] = delta.Counters.InputTokens + delta.Counters.OutputTokens + delta.Counters.Requests + delta.Counters.BilledMicros + delta.Counters.Records;
-                }
-            }
-
+            var args = IngestScript.Arguments(keys.PrefixValue, _producerTtl, _bucketTotalTtl, _keyTtl, group);
             var result = await database.ScriptEvaluateAsync(IngestScript.Source, [keys.Live], args);
             var outcomes = (RedisResult[])result!;
             for (var i = 0; i < group.Count; i++)
