@@ -1,15 +1,15 @@
 namespace Metering.Service.Ingest;
 
 /// <summary>
-/// The atomic ingest step for one host (design §4): for each batch in order, decide by its producer sequence
-/// or idempotency key whether it applies, and if so add its bucket deltas to the host's live hash and record the
-/// sequence or key — all in one Lua step, so dedup state and counters never disagree. A batch that would push the
-/// sum of a bucket's counters past 4e18 is undone and reported (-3) with its sequence consumed. That sum is kept in
-/// a bucket-total key the flusher never moves (the live hash restarts from zero after each flush), so the limit
+/// The atomic ingest step for one host (docs/architecture.md, "The Lua step"): for each batch in order, decide by its
+/// producer sequence or idempotency key whether it applies, and if so add its bucket deltas to the host's live hash and
+/// record the sequence or key — all in one Lua step, so dedup state and counters never disagree. A batch that would
+/// push the sum of a bucket's counters past 4e18 is undone and reported (-3) with its sequence consumed. That sum is
+/// kept in a bucket-total key the flusher never moves (the live hash restarts from zero after each flush), so the limit
 /// holds for everything the bucket ever received, flushed or not, and every single counter stays below it. When that
-/// key is created — the bucket's first usage ever — the batch's record count goes to field "&lt;member&gt;|N" instead of
-/// "|n": the flusher then knows PostgreSQL has no row for the bucket yet and inserts it without looking (a wrong guess
-/// costs a retry, never a count), and the mark costs no field of its own.
+/// key is created — the bucket's first usage ever — the batch's record count goes to field "&lt;member&gt;|N" instead
+/// of "|n": the flusher then knows PostgreSQL has no row for the bucket yet and inserts it without looking (a wrong
+/// guess costs a retry, never a count), and the mark costs no field of its own.
 /// </summary>
 internal static class IngestScript
 {
