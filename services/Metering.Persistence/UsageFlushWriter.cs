@@ -6,11 +6,11 @@ using NpgsqlTypes;
 namespace Metering.Persistence;
 
 /// <summary>
-/// Writes flush snapshots into usage_hourly in one transaction that also records each flush id (design §5). A
-/// flush id already recorded is skipped with its rows, so re-flushing a snapshot (after a crash, or by another
-/// replica at the same time) is a no-op. Rows go in as arrays in one statement, merged per key (buckets of several
-/// snapshots of a host may coincide) and sorted by key. Buckets whose first usage ever is in the snapshots have no row
-/// yet: they go in by binary COPY, the cheapest insert there is. The others are updated where they exist and
+/// Writes flush snapshots into usage_hourly in one transaction that also records each flush id (docs/architecture.md,
+/// "Flush"). A flush id already recorded is skipped with its rows, so re-flushing a snapshot (after a crash, or by
+/// another replica at the same time) is a no-op. Rows go in as arrays in one statement, merged per key (buckets of
+/// several snapshots of a host may coincide) and sorted by key. Buckets whose first usage ever is in the snapshots have
+/// no row yet: they go in by binary COPY, the cheapest insert there is. The others are updated where they exist and
 /// inserted where not, in one statement, which costs PostgreSQL about half of an INSERT ... ON CONFLICT for new rows.
 /// When a key was inserted by another writer first (a unique violation), or two writers deadlock, the transaction is
 /// redone once with INSERT ... ON CONFLICT for every row, which cannot collide.

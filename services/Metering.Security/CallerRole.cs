@@ -1,6 +1,6 @@
 namespace Metering.Security;
 
-/// <summary>What an API key may do (design §7).</summary>
+/// <summary>What an API key may do (docs/wire.md, "Roles").</summary>
 public enum CallerRole
 {
     /// <summary>Bound to one host: ingest for it, read its own usage and statements.</summary>

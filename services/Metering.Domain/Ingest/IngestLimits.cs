@@ -1,6 +1,9 @@
 namespace Metering.Domain.Ingest;
 
-/// <summary>Limits applied to every ingested batch (design §4). Bound from configuration section "Ingest".</summary>
+/// <summary>
+/// Limits applied to every ingested batch (docs/wire.md, "Batch validation"). Bound from configuration section
+/// "Ingest".
+/// </summary>
 public sealed class IngestLimits
 {
     /// <summary>Most records in one message. Defaults to 10,000.</summary>

@@ -2,7 +2,9 @@ using System.Globalization;
 
 namespace Metering.Domain.Ingest;
 
-/// <summary>The per-record rules of design §4; every problem of a record is reported, not just the first.</summary>
+/// <summary>
+/// The per-record rules of docs/wire.md, "Batch validation"; every problem of a record is reported, not just the first.
+/// </summary>
 public sealed class UsageRecordValidator
 {
     private readonly IngestLimits _limits;

@@ -1,8 +1,8 @@
 namespace Metering.Domain.Settlement;
 
 /// <summary>
-/// Late usage of a FINAL period (design §6): the period recomputed now, with the terms that applied to it, minus
-/// what has been settled for it — the difference in usage, gross revenue, share and amount owed.
+/// Late usage of a FINAL period (docs/architecture.md, "Settlement"): the period recomputed now, with the terms that
+/// applied to it, minus what has been settled for it — the difference in usage, gross revenue, share and amount owed.
 /// </summary>
 public static class AdjustmentCalculator
 {

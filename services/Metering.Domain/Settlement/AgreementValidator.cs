@@ -4,8 +4,8 @@ using Metering.Domain.Ingest;
 namespace Metering.Domain.Settlement;
 
 /// <summary>
-/// The rules of an agreement (design §6 and settlement.proto). Every problem is reported, each naming its field
-/// relative to the UpsertAgreement request ("agreement.share_tiers[1].from_amount").
+/// The rules of an agreement (settlement.proto; docs/wire.md, "SettlementService"). Every problem is reported, each
+/// naming its field relative to the UpsertAgreement request ("agreement.share_tiers[1].from_amount").
 /// </summary>
 public static class AgreementValidator
 {

@@ -1,9 +1,9 @@
 namespace Metering.Domain.Settlement;
 
 /// <summary>
-/// Computes a period's statement figures from usage and terms (design §6). Lines keep 6 decimals (half to even);
-/// gross revenue is the sum of the priced lines; the share is marginal over the tiers; the amount owed is
-/// max(share, minimum) rounded to the currency's minor unit, half to even.
+/// Computes a period's statement figures from usage and terms (docs/architecture.md, "Settlement"). Lines keep 6
+/// decimals (half to even); gross revenue is the sum of the priced lines; the share is marginal over the tiers; the
+/// amount owed is max(share, minimum) rounded to the currency's minor unit, half to even.
 /// </summary>
 public static class StatementCalculator
 {

@@ -1,7 +1,7 @@
--- Settlement (design §6): agreements with their rate cards and share tiers, and monthly statements with their
--- lines, tier applications and adjustments. Money is numeric, never floating point; months are the first day
--- of the month (UTC). A FINAL statement never changes, nor does an agreement a FINAL statement was computed
--- with: the triggers below refuse it with SQLSTATE 'SF001' whatever the client.
+-- Settlement (docs/architecture.md, "Settlement"): agreements with their rate cards and share tiers, and monthly
+-- statements with their lines, tier applications and adjustments. Money is numeric, never floating point; months are
+-- the first day of the month (UTC). A FINAL statement never changes, nor does an agreement a FINAL statement was
+-- computed with: the triggers below refuse it with SQLSTATE 'SF001' whatever the client.
 
 -- Store revisions: agreements take one on every write, statements when computed and when finalized, so a
 -- statement can tell whether its agreement changed, or another statement of its host became FINAL, since.

@@ -11,12 +11,13 @@ using Microsoft.Extensions.Options;
 namespace Metering.Service.Ingest;
 
 /// <summary>
-/// Design §4: no usage into a month whose statement is FINAL beyond the adjustment look-back. Late usage of a FINAL
-/// month is settled as ADJUSTMENT lines on a later statement, and a statement of month P carries the FINAL months
-/// P−L .. P−1 (L = Settlement:AdjustmentLookbackMonths, <see cref="AdjustmentCarrier.PeriodsCarriedBy"/>). So with C
-/// the current UTC month, usage of a FINAL month before C−L would never be settled, and its batch is rejected whole.
-/// The common case, every record in C−L or later, is one comparison per record: PostgreSQL is only asked when a
-/// record is older, and the host's FINAL months are then cached for <see cref="CacheLifetime"/>.
+/// No usage into a month whose statement is FINAL beyond the adjustment look-back (docs/wire.md, "Batch validation").
+/// Late usage of a FINAL month is settled as ADJUSTMENT lines on a later statement, and a statement of month P carries
+/// the FINAL months P−L .. P−1 (L = Settlement:AdjustmentLookbackMonths,
+/// <see cref="AdjustmentCarrier.PeriodsCarriedBy"/>). So with C the current UTC month, usage of a FINAL month before
+/// C−L would never be settled, and its batch is rejected whole. The common case, every record in C−L or later, is one
+/// comparison per record: PostgreSQL is only asked when a record is older, and the host's FINAL months are then cached
+/// for <see cref="CacheLifetime"/>.
 /// </summary>
 internal sealed partial class FinalizedPeriodGuard
 {

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace Metering.Service.Ingest;
 
 /// <summary>
-/// The atomic ingest step for one host (docs/architecture.md, "The ingest path"): for each batch in order, decide by
+/// The atomic ingest step for one host (docs/architecture.md, "The Lua step"): for each batch in order, decide by
 /// its producer sequence or idempotency key whether it applies, and if so add its bucket deltas to the host's live hash
 /// and record the sequence or key — all in one Lua step, so dedup state and counters never disagree. A batch that
 /// would push the sum of a bucket's counters past 4e18 is not applied and reported (-3), its sequence consumed. That

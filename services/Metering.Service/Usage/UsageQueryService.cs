@@ -4,11 +4,11 @@ using Metering.Persistence;
 namespace Metering.Service.Usage;
 
 /// <summary>
-/// Answers usage queries exactly at any moment (design §5). First Redis: live counters and flush snapshots, one
-/// atomic read per host, stamped with Redis TIME. Then PostgreSQL, in one repeatable-read transaction that also
-/// says which of the seen snapshots are committed and when each host's latest committed cut happened. A committed
-/// snapshot is taken from PostgreSQL, an uncommitted one from Redis; a snapshot deleted before the Redis read was
-/// committed before it, so PostgreSQL has it. A cut made after the Redis read and committed before the PostgreSQL
+/// Answers usage queries exactly at any moment (docs/architecture.md, "Queries"). First Redis: live counters and flush
+/// snapshots, one atomic read per host, stamped with Redis TIME. Then PostgreSQL, in one repeatable-read transaction
+/// that also says which of the seen snapshots are committed and when each host's latest committed cut happened. A
+/// committed snapshot is taken from PostgreSQL, an uncommitted one from Redis; a snapshot deleted before the Redis read
+/// was committed before it, so PostgreSQL has it. A cut made after the Redis read and committed before the PostgreSQL
 /// read would be counted twice (live in Redis, and in PostgreSQL): that is detected by its stamp and the query reads
 /// again — rare, as a host is cut once per flush interval.
 /// </summary>

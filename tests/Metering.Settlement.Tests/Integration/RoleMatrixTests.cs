@@ -7,7 +7,7 @@ using Metering.Testing;
 namespace Metering.Settlement.Tests.Integration;
 
 /// <summary>
-/// Who may call what (design §7, settlement.proto): ADMIN manages agreements; BILLING and ADMIN list agreements, run
+/// Who may call what (docs/wire.md, settlement.proto): ADMIN manages agreements; BILLING and ADMIN list agreements, run
 /// and finalize; HOST reads its own statements only. Missing or bad key: UNAUTHENTICATED; wrong role or another
 /// host's data: PERMISSION_DENIED.
 /// </summary>

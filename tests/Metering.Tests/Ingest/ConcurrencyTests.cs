@@ -8,7 +8,7 @@ using Xunit;
 namespace Metering.Tests.Ingest;
 
 /// <summary>
-/// Exactly-once under concurrency (design §4): many pipelined producers of one host, one producer racing itself
+/// Exactly-once under concurrency (docs/wire.md): many pipelined producers of one host, one producer racing itself
 /// on two streams, and a producer that cancels mid-stream and resends what it has no ack for. In every case the
 /// totals are exactly the sum of what the server acknowledged as ACCEPTED.
 /// </summary>

@@ -4,7 +4,7 @@ using Xunit;
 namespace Metering.Tests.Ingest;
 
 /// <summary>
-/// The configurable limits of design §4 are refused at start-up when a batch allowed by them could wrap a 64-bit
+/// The configurable limits of docs/wire.md are refused at start-up when a batch allowed by them could wrap a 64-bit
 /// counter sum (the batch is summed per bucket before Redis checks the 4*10^18 bucket limit).
 /// </summary>
 public sealed class IngestLimitsTests

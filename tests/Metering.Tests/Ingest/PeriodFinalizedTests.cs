@@ -17,7 +17,7 @@ using Xunit;
 namespace Metering.Tests.Ingest;
 
 /// <summary>
-/// Design §4: no usage into a month whose statement is FINAL beyond the adjustment look-back. The service runs with
+/// docs/wire.md: no usage into a month whose statement is FINAL beyond the adjustment look-back. The service runs with
 /// Ingest:MaxEventAge 200 days and Settlement:AdjustmentLookbackMonths 1, so with C the current UTC month a FINAL
 /// statement of C−1 still takes late usage (as an adjustment on C) and one of C−2 or earlier does not. Statements
 /// are written into the service's own PostgreSQL as the settlement service stores them.

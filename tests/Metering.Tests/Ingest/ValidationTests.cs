@@ -8,7 +8,7 @@ using Xunit;
 namespace Metering.Tests.Ingest;
 
 /// <summary>
-/// Every validation rule of design §4 and usage.proto through the real service. A rejected batch is answered
+/// Every validation rule of docs/wire.md and usage.proto through the real service. A rejected batch is answered
 /// REJECTED with each violation's exact path and reason, applies nothing, consumes its sequence (the next one is
 /// ACCEPTED on the same stream); stream-level errors end the call with INVALID_ARGUMENT naming the field.
 /// </summary>

@@ -13,7 +13,7 @@ using Xunit;
 namespace Metering.Tests.Security;
 
 /// <summary>
-/// API keys (design §7, admin.proto): shown once and stored only hashed; revocation stops a key within 5 s,
+/// API keys (docs/architecture.md, admin.proto): shown once and stored only hashed; revocation stops a key within 5 s,
 /// open streams included, on every replica; CreateApiKey and CreateHost validate their input field by field.
 /// </summary>
 public sealed class ApiKeyTests : IClassFixture<MeteringServiceFixture>

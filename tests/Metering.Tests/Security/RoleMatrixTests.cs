@@ -12,7 +12,7 @@ using Xunit;
 namespace Metering.Tests.Security;
 
 /// <summary>
-/// Design §7 and the service comments of the protos, cell by cell: every caller (HOST, BILLING, ADMIN, the bootstrap
+/// docs/wire.md and the service comments of the protos, cell by cell: every caller (HOST, BILLING, ADMIN, the bootstrap
 /// ADMIN, no key, a malformed header, an unknown key, a revoked key) against every RPC of the metering service.
 /// A denied call must also leave no trace (no host, no key, no revocation).
 /// </summary>
