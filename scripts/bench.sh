@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: installs what is missing, starts throwaway Redis and PostgreSQL in a
-# fresh temp folder, runs the ingest benchmark against them and always tears them
-# down. Arguments go to the benchmark program; it writes its JSON results under
-# .bench/ (METERING_BENCH_DIR) and prints the table itself.
+# fresh temp folder, runs the benchmarks against them (all, or those named:
+# transport, ingest, unary, flush, settlement; --seconds N shortens each measure)
+# and always tears them down. The benchmark program prints its tables and writes
+# its JSON results under .bench/ (docs/benchmarks.md).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,13 +11,12 @@ cd "$REPO_ROOT"
 
 CONFIGURATION="${CONFIGURATION:-Release}"
 BENCH_PROJECT="${METERING_BENCH_PROJECT:-tests/Metering.Benchmarks}"
-export METERING_BENCH_DIR="${METERING_BENCH_DIR:-$REPO_ROOT/.bench}"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export MSBUILDDISABLENODEREUSE=1
 
 bash scripts/install-deps.sh
-mkdir -p "$METERING_BENCH_DIR"
+mkdir -p "$REPO_ROOT/.bench"
 
 # The ingest benchmark starts the service and the load generator as their own processes, from these builds.
 export METERING_BENCH_CONFIGURATION="$CONFIGURATION"
@@ -41,7 +41,7 @@ bash scripts/infra.sh start "$INFRA_DIR"
 # shellcheck disable=SC1091
 source "$INFRA_DIR/env"
 
-echo "bench: dotnet run -c $CONFIGURATION --project $BENCH_PROJECT -- $* (results in $METERING_BENCH_DIR)" >&2
+echo "bench: dotnet run -c $CONFIGURATION --project $BENCH_PROJECT -- $* (results in $REPO_ROOT/.bench)" >&2
 set +e
 dotnet run -c "$CONFIGURATION" --project "$BENCH_PROJECT" -- "$@"
 rc=$?

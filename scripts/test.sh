@@ -26,6 +26,9 @@ export MSBUILDDISABLENODEREUSE=1
 
 bash scripts/install-deps.sh
 
+# The wire contract first: buf lint of the protos (buf from npm into .tools/).
+bash scripts/lint.sh
+
 INFRA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/metering-test.XXXXXXXX")"
 LOG="$INFRA_DIR.log"
 teardown() {

@@ -4,6 +4,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Metering.Domain.Ingest;
 using Metering.ServiceDefaults;
+using StackExchange.Redis;
 
 namespace Metering.Service;
 
@@ -16,7 +17,10 @@ internal static class MeteringErrors
     /// <summary>What a client sees when a commit to Redis failed: nothing of the unacknowledged batches was applied.</summary>
     public const string CommitFailedMessage = "The counter store is unavailable; nothing of the unacknowledged batches was acknowledged. Retry.";
 
-    /// <summary>Runs <paramref name="call"/>, mapping <see cref="StoreUnavailableException"/> to UNAVAILABLE.</summary>
+    /// <summary>
+    /// Runs <paramref name="call"/>, mapping <see cref="StoreUnavailableException"/> and a Redis that does not answer to
+    /// UNAVAILABLE (database failures are mapped by the store-failure interceptor of every call).
+    /// </summary>
     public static async Task<T> MapAsync<T>(Func<Task<T>> call)
     {
         try
@@ -26,6 +30,10 @@ internal static class MeteringErrors
         catch (StoreUnavailableException ex)
         {
             throw Unavailable(ex.Message);
+        }
+        catch (RedisException)
+        {
+            throw Unavailable("The counter store did not answer; retry.");
         }
     }
 

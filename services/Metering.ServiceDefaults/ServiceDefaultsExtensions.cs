@@ -12,7 +12,7 @@ namespace Metering.ServiceDefaults;
 
 /// <summary>
 /// The gRPC composition both services share (docs/operations.md lists every setting): grpc-dotnet with the
-/// authentication interceptor first, settings of section "Grpc", server reflection, and health over ASP.NET Core
+/// store-failure and authentication interceptors, settings of section "Grpc", server reflection, and health over ASP.NET Core
 /// health checks — NOT_SERVING (gRPC) and 503 (<c>/healthz</c>) while a check fails.
 /// </summary>
 public static class ServiceDefaultsExtensions
@@ -20,7 +20,13 @@ public static class ServiceDefaultsExtensions
     /// <summary>Health checks that every service runs (the services add their own through the builder returned).</summary>
     public static IHealthChecksBuilder AddMeteringGrpc(this IServiceCollection services, IConfiguration configuration, params string[] servedServices)
     {
-        services.AddGrpc(options => options.Interceptors.Add<AuthenticationInterceptor>());
+        services.AddSingleton<StoreFailureInterceptor>();
+        services.AddGrpc(options =>
+        {
+            // Outermost first: a database failure of the key lookup is UNAVAILABLE too.
+            options.Interceptors.Add<StoreFailureInterceptor>();
+            options.Interceptors.Add<AuthenticationInterceptor>();
+        });
         services.AddOptions<GrpcServiceOptions>()
             .Bind(configuration.GetSection("Grpc"))
             .Validate(

@@ -6,9 +6,10 @@ namespace Metering.Service.Flush;
 /// <summary>
 /// Moves counters from Redis to PostgreSQL (docs/architecture.md, "Flush"). Each cycle: first re-flush snapshots left
 /// in Redis (a crash between commit and delete, or another replica's flush in progress — the recorded flush id makes a
-/// repeat a no-op), then cut every host's live buckets into a snapshot with a new flush id, write the snapshots in one
-/// transaction that records the flush ids, and only then delete the snapshots. Nothing is deleted from Redis before
-/// PostgreSQL has committed it, and nothing is added twice.
+/// repeat a no-op), then cut every host's live buckets into a snapshot with a new flush id, write the snapshots to
+/// PostgreSQL in transactions of about <see cref="FlushOptions.MaxRowsPerTransaction"/> rows, each recording the flush
+/// ids it commits, and only then delete those snapshots. Nothing is deleted from Redis before PostgreSQL has committed
+/// it, and nothing is added twice.
 /// </summary>
 internal sealed partial class UsageFlusher : BackgroundService
 {
