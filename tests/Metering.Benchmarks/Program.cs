@@ -34,7 +34,7 @@ if (all || names.Contains("flush"))
 if (all || names.Contains("settlement"))
 {
     var postgres = Environment.GetEnvironmentVariable("METERING_POSTGRES") ?? throw new InvalidOperationException("METERING_POSTGRES is not set (run through `make bench`).");
-    var settleSeconds = await Metering.Settlement.Benchmarking.SettlementBenchmark.RunAsync(postgres);
+    var settleSeconds = await SettlementBenchmark.RunAsync(postgres);
     BenchResults.Report("settlement", "settlement.json",
     [
         ("seconds", "settle 1,000 hosts x 20 models x every hour of a month", settleSeconds, "s"),

@@ -3,13 +3,14 @@ using System.Globalization;
 using Metering.Domain.Settlement;
 using Metering.Persistence;
 using Metering.Persistence.Settlement;
+using Metering.Settlement;
 using Metering.Settlement.Application;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Metering.Settlement.Benchmarking;
+namespace Metering.Benchmarks;
 
 /// <summary>
 /// The settlement benchmark: 1,000 hosts × 20 models × every hour of last month in usage_hourly (binary COPY into a
