@@ -3,156 +3,111 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using Google.Protobuf;
-using Grpc.Testing;
-using Metering.Grpc;
-using Microsoft.Extensions.DependencyInjection;
+using Grpc.Core;
+using Metering.Contracts.V1;
+using Metering.Testing;
 using Xunit;
+using static Metering.Tests.Interop.InteropUsage;
 
 namespace Metering.Tests.Interop;
 
 /// <summary>
-/// Malformed, oversized and abandoned requests against our server, sent as raw HTTP/2. Each must end with the
-/// gRPC status the protocol asks for, and the server must go on answering normal calls afterwards.
+/// Malformed, oversized and abandoned requests to the metering service's ingest methods, sent as raw HTTP/2 with a
+/// valid HOST key. Each must end with the status grpc-dotnet gives it (or a clean reset), change nothing of the
+/// host's usage (Redis keys and GetUsage totals compared before and after), and leave the service serving: the
+/// batch the hostile request carried is accepted afterwards as new.
 /// </summary>
-public sealed class HostileInputTests : IClassFixture<OurInteropServersFixture>
+public sealed class HostileInputTests : IClassFixture<HostileInputFixture>
 {
-    private const string UnaryPath = "/grpc.testing.TestService/UnaryCall";
-    private const string DuplexPath = "/grpc.testing.TestService/FullDuplexCall";
+    private const string Producer = "gw-hostile";
     private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly OurInteropServersFixture _servers;
+    private readonly HostileInputFixture _service;
 
-    public HostileInputTests(OurInteropServersFixture servers) => _servers = servers;
+    public HostileInputTests(HostileInputFixture service) => _service = service;
 
-    private Uri Server => _servers.H2c.Address;
+    public static TheoryData<string> Methods => new() { "StreamUsage", "ReportUsage" };
 
-    [Fact]
-    public async Task TruncatedLengthPrefix_IsInternal()
+    private Uri Server => _service.Host.Address;
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public async Task TruncatedFrame_ThenEndOfStream_IsInternalAndChangesNothing(string method)
     {
-        var (http, status, _) = await SendAsync(UnaryPath, RawGrpcRequest.Body([0, 0, 0]));
+        var host = await StartAsync();
+        var frame = RawGrpcRequest.Frame(SecondBatch(method));
+        var (http, status, _) = await SendAsync(method, host.Key, RawGrpcRequest.Body(frame[..^10]));
         Assert.Equal(HttpStatusCode.OK, http);
-        Assert.Equal("13", status);
-        await AssertStillServingAsync();
+        Assert.Equal(StatusCode.Internal, status);
+        await host.AssertUnchangedThenServingAsync(method);
     }
 
-    [Fact]
-    public async Task DeclaredLengthFarAboveLimit_IsResourceExhaustedWithoutWaitingForThePayload()
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public async Task DeclaredLengthOf100Megabytes_IsResourceExhaustedWithoutWaitingForThePayload(string method)
     {
+        var host = await StartAsync();
         using var invoker = RawGrpcRequest.NewInvoker();
         var body = new OpenRequestContent();
         var stopwatch = Stopwatch.StartNew();
-        var send = invoker.SendAsync(RawGrpcRequest.Create(Server, UnaryPath, body), CancellationToken.None);
+        var send = invoker.SendAsync(RawGrpcRequest.Create(Server, Path(method), body, Bearer(host.Key)), CancellationToken.None);
         await body.WriteAsync(RawGrpcRequest.Frame([1, 2, 3, 4], declaredLength: 100_000_000));
 
-        // The request stays open: only an answer decided from the prefix alone can arrive.
+        // The request stays open and carries 4 of the 100,000,000 bytes: only an answer decided from the prefix can come.
         using var response = await send.WaitAsync(ResponseTimeout);
         await response.Content.ReadAsByteArrayAsync().WaitAsync(ResponseTimeout);
         stopwatch.Stop();
         body.Complete();
 
-        Assert.Equal("8", RawGrpcRequest.GrpcStatus(response));
+        Assert.Equal(StatusCode.ResourceExhausted, RawGrpcRequest.GrpcStatus(response));
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
-        await AssertStillServingAsync();
-    }
-
-    [Fact]
-    public async Task MessageAboveFourMebibytes_IsResourceExhausted()
-    {
-        var request = new SimpleRequest { ResponseSize = 1, Payload = new Payload { Body = ByteString.CopyFrom(new byte[(4 * 1024 * 1024) + 1024]) } };
-        var (_, status, message) = await SendAsync(UnaryPath, RawGrpcRequest.Body(RawGrpcRequest.Frame(request)));
-        Assert.Equal("8", status);
-        Assert.Contains("4194304", message, StringComparison.Ordinal);
-        await AssertStillServingAsync();
-    }
-
-    [Fact]
-    public async Task CompressedFlagWithoutGrpcEncoding_IsInternal()
-    {
-        var gzipped = Gzip(new SimpleRequest { ResponseSize = 3 }.ToByteArray());
-        var (_, status, _) = await SendAsync(UnaryPath, RawGrpcRequest.Body(RawGrpcRequest.Frame(gzipped, compressedFlag: true)));
-        Assert.Equal("13", status);
-        await AssertStillServingAsync();
-    }
-
-    [Fact]
-    public async Task CompressedFlagWithGzipEncoding_IsAccepted()
-    {
-        // The control for the test above: the same bytes are fine once grpc-encoding announces gzip.
-        var gzipped = Gzip(new SimpleRequest { ResponseSize = 3 }.ToByteArray());
-        var (_, status, _) = await SendAsync(UnaryPath, RawGrpcRequest.Body(RawGrpcRequest.Frame(gzipped, compressedFlag: true)), ("grpc-encoding", "gzip"));
-        Assert.Equal("0", status);
-    }
-
-    [Fact]
-    public async Task GzipBombInflatingAboveFourMebibytes_IsResourceExhausted()
-    {
-        // 16 MiB of zeros deflate to about 16 KiB: small on the wire, far above the limit once inflated.
-        var bomb = Gzip(new SimpleRequest { Payload = new Payload { Body = ByteString.CopyFrom(new byte[16 * 1024 * 1024]) } }.ToByteArray(), CompressionLevel.SmallestSize);
-        Assert.True(bomb.Length < 64 * 1024);
-        var (_, status, _) = await SendAsync(UnaryPath, RawGrpcRequest.Body(RawGrpcRequest.Frame(bomb, compressedFlag: true)), ("grpc-encoding", "gzip"));
-        Assert.Equal("8", status);
-        await AssertStillServingAsync();
+        await host.AssertUnchangedThenServingAsync(method);
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(2)]
-    public async Task UnaryRequestWithoutExactlyOneMessage_IsInternal(int messages)
+    [MemberData(nameof(Methods))]
+    public async Task ValidMessageAboveFourMebibytes_IsResourceExhaustedAndChangesNothing(string method)
     {
-        var one = RawGrpcRequest.Frame(new SimpleRequest { ResponseSize = 1 });
-        var body = Enumerable.Repeat(one, messages).SelectMany(m => m).ToArray();
-        var (_, status, _) = await SendAsync(UnaryPath, RawGrpcRequest.Body(body));
-        Assert.Equal("13", status);
-        await AssertStillServingAsync();
+        var host = await StartAsync();
+
+        // The batch itself is valid; an unknown field (which a parser would skip) pushes it past the 4 MiB limit.
+        var padded = WithUnknownField(SecondBatch(method), (4 * 1024 * 1024) + 1024);
+        var (_, status, message) = await SendAsync(method, host.Key, RawGrpcRequest.Body(RawGrpcRequest.Frame(padded)));
+        Assert.Equal(StatusCode.ResourceExhausted, status);
+        Assert.False(string.IsNullOrEmpty(message));
+        await host.AssertUnchangedThenServingAsync(method);
     }
 
-    [Fact]
-    public async Task GarbageMessage_IsInternal()
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public async Task CompressedFlagWithoutGrpcEncoding_IsInternalAndChangesNothing(string method)
     {
-        // An 11-byte varint is malformed protobuf whatever the message type.
+        var host = await StartAsync();
+        var frame = RawGrpcRequest.Frame(Gzip(SecondBatch(method)), compressedFlag: true);
+        var (_, status, _) = await SendAsync(method, host.Key, RawGrpcRequest.Body(frame));
+        Assert.Equal(StatusCode.Internal, status);
+        await host.AssertUnchangedThenServingAsync(method);
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public async Task GarbagePayload_IsUnknownAndChangesNothing(string method)
+    {
+        var host = await StartAsync();
+
+        // An 11-byte varint is malformed protobuf whatever the message type. grpc-dotnet reports a request message it
+        // cannot parse as UNKNOWN ("Exception was thrown by handler."), on the unary and the streaming path alike.
         var garbage = Enumerable.Repeat((byte)0xFF, 11).ToArray();
-        var (_, status, _) = await SendAsync(UnaryPath, RawGrpcRequest.Body(RawGrpcRequest.Frame(garbage)));
-        Assert.Equal("13", status);
-        await AssertStillServingAsync();
+        var (_, status, message) = await SendAsync(method, host.Key, RawGrpcRequest.Body(RawGrpcRequest.Frame(garbage)));
+        Assert.True(status == StatusCode.Unknown, $"{status} {message}");
+        await host.AssertUnchangedThenServingAsync(method);
     }
 
     [Fact]
-    public async Task UnsupportedGrpcEncoding_IsUnimplementedAndListsSupportedEncodings()
+    public async Task ClientVanishingMidMessage_EndsTheCallChangesNothingAndTheProducerGoesOn()
     {
-        using var invoker = RawGrpcRequest.NewInvoker();
-        using var response = await invoker.SendAsync(
-            RawGrpcRequest.Create(Server, UnaryPath, RawGrpcRequest.Body(RawGrpcRequest.Frame(new SimpleRequest())), ("grpc-encoding", "snappy")),
-            CancellationToken.None).WaitAsync(ResponseTimeout);
-        await response.Content.ReadAsByteArrayAsync();
-        Assert.Equal("12", RawGrpcRequest.GrpcStatus(response));
-        Assert.Contains("gzip", RawGrpcRequest.Header(response.Headers, "grpc-accept-encoding"), StringComparison.Ordinal);
-        await AssertStillServingAsync();
-    }
-
-    [Fact]
-    public async Task WrongContentType_IsUnsupportedMediaType()
-    {
-        var (http, _, _) = await SendAsync(UnaryPath, RawGrpcRequest.Body(RawGrpcRequest.Frame(new SimpleRequest()), "text/plain"));
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, http);
-        await AssertStillServingAsync();
-    }
-
-    [Theory]
-    [InlineData("/grpc.testing.TestService/NoSuchMethod")]
-    [InlineData("/grpc.testing.UnimplementedService/UnimplementedCall")]
-    [InlineData("/no.such.Service/Call")]
-    public async Task UnknownMethodOrService_IsUnimplemented(string path)
-    {
-        var (http, status, _) = await SendAsync(path, RawGrpcRequest.Body(RawGrpcRequest.Frame(new Empty())));
-        Assert.Equal(HttpStatusCode.OK, http);
-        Assert.Equal("12", status);
-        await AssertStillServingAsync();
-    }
-
-    [Fact]
-    public async Task ClientVanishingMidStream_EndsTheCallAndServerKeepsServing()
-    {
-        var service = _servers.H2c.Services.GetRequiredService<TestServiceImpl>();
+        var host = await StartAsync();
+        using var active = new ActiveRequests(_service.Host.Services);
         Socket? socket = null;
         var invoker = RawGrpcRequest.NewInvoker(async (context, token) =>
         {
@@ -162,70 +117,75 @@ public sealed class HostileInputTests : IClassFixture<OurInteropServersFixture>
             return new NetworkStream(s, ownsSocket: true);
         });
         var body = new OpenRequestContent();
-        var send = invoker.SendAsync(RawGrpcRequest.Create(Server, DuplexPath, body), CancellationToken.None);
-        var request = new StreamingOutputCallRequest();
-        request.ResponseParameters.Add(new ResponseParameters { Size = 10 });
-        await body.WriteAsync(RawGrpcRequest.Frame(request));
+        var send = invoker.SendAsync(RawGrpcRequest.Create(Server, Path("StreamUsage"), body, Bearer(host.Key)), CancellationToken.None);
+        var frame = RawGrpcRequest.Frame(SecondBatch("StreamUsage"));
+        await body.WriteAsync(frame[..(frame.Length / 2)]);
 
-        var response = await send.WaitAsync(ResponseTimeout);
-        var stream = await response.Content.ReadAsStreamAsync();
-        var first = new byte[15];
-        await stream.ReadExactlyAsync(first).AsTask().WaitAsync(ResponseTimeout);
-        Assert.Equal(1, service.ActiveStreams);
-
-        // Vanish: reset the TCP connection under the open stream, then drop the handler.
+        // The call is running on the server with half a message read; then the TCP connection is reset under it.
+        Assert.Equal(1, await active.WaitForAsync(1, ResponseTimeout));
         Assert.NotNull(socket);
         socket.LingerState = new LingerOption(true, 0);
         socket.Close();
+        await Assert.ThrowsAsync<HttpRequestException>(() => send.WaitAsync(ResponseTimeout));
         invoker.Dispose();
+        Assert.Equal(0, await active.WaitForAsync(0, ResponseTimeout));
 
-        var deadline = Stopwatch.StartNew();
-        while (service.ActiveStreams != 0 && deadline.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Equal(0, service.ActiveStreams);
-        await AssertStillServingAsync();
+        await host.AssertUnchangedThenServingAsync("StreamUsage");
     }
 
-    [Fact]
-    public async Task ClientStreamOfFortyMegabytes_Succeeds()
+    private async Task<HostUnderAttack> StartAsync()
     {
-        const int messageSize = 1024 * 1024;
-        const int messages = 40;
-        using var channel = GrpcChannel.ForAddress(Server);
-        using var call = channel.ClientStreaming(TestServiceMethods.StreamingInputCall);
-        var request = new StreamingInputCallRequest { Payload = new Payload { Body = ByteString.CopyFrom(new byte[messageSize]) } };
-        for (var i = 0; i < messages; i++)
+        var (hostId, key) = await InteropHosts.CreateHostAsync(_service.Channel);
+        var client = new IngestService.IngestServiceClient(_service.Channel);
+        using (var call = client.StreamUsage(Calls.As(key)))
         {
-            await call.RequestStream.WriteAsync(request);
+            await call.RequestStream.WriteAsync(Batch(Producer, 1, Record("model-a", input: 1, output: 2, requests: 3)));
+            await call.RequestStream.CompleteAsync();
+            Assert.True(await call.ResponseStream.MoveNext());
+            Assert.Equal(IngestResult.Accepted, call.ResponseStream.Current.Result);
         }
 
-        await call.RequestStream.CompleteAsync();
-        var response = await call.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(messageSize * messages, response.AggregatedPayloadSize);
+        var before = await HostState.CaptureAsync(_service.Host, _service.Channel, hostId, key);
+        Assert.Equal([("model-a", 1L, 2L, 3L, 0L)], before.Totals);
+        Assert.NotEmpty(before.RedisEntries);
+        return new HostUnderAttack(_service, hostId, key, before);
     }
 
-    private async Task<(HttpStatusCode Http, string? GrpcStatus, string? GrpcMessage)> SendAsync(string path, HttpContent content, params (string Name, string Value)[] headers)
+    /// <summary>The message a hostile request carries: valid, and new for the host, so applying it would show.</summary>
+    private static byte[] SecondBatch(string method) => method switch
+    {
+        "StreamUsage" => Batch(Producer, 2, Record("model-a", input: 1000)).ToByteArray(),
+        "ReportUsage" => new ReportUsageRequest { IdempotencyKey = "hostile-2", Records = { Record("model-a", input: 1000) } }.ToByteArray(),
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
+    };
+
+    private async Task<(HttpStatusCode Http, StatusCode? GrpcStatus, string? GrpcMessage)> SendAsync(string method, string key, HttpContent content)
     {
         using var invoker = RawGrpcRequest.NewInvoker();
-        using var response = await invoker.SendAsync(RawGrpcRequest.Create(Server, path, content, headers), CancellationToken.None).WaitAsync(ResponseTimeout);
+        using var response = await invoker.SendAsync(RawGrpcRequest.Create(Server, Path(method), content, Bearer(key)), CancellationToken.None).WaitAsync(ResponseTimeout);
         await response.Content.ReadAsByteArrayAsync().WaitAsync(ResponseTimeout);
         return (response.StatusCode, RawGrpcRequest.GrpcStatus(response), RawGrpcRequest.GrpcMessage(response));
     }
 
-    private async Task AssertStillServingAsync()
-    {
-        using var channel = GrpcChannel.ForAddress(Server);
-        var response = await channel.UnaryAsync(TestServiceMethods.EmptyCall, new Empty()).WaitAsync(ResponseTimeout);
-        Assert.NotNull(response);
-    }
+    private static string Path(string method) => $"/{IngestService.Descriptor.FullName}/{method}";
 
-    private static byte[] Gzip(byte[] data, CompressionLevel level = CompressionLevel.Fastest)
+    private static (string Name, string Value) Bearer(string key) => ("authorization", "Bearer " + key);
+
+    private static byte[] WithUnknownField(byte[] message, int paddingBytes)
     {
         using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, level, leaveOpen: true))
+        output.Write(message);
+        var coded = new CodedOutputStream(output, leaveOpen: true);
+        coded.WriteTag(1000, WireFormat.WireType.LengthDelimited);
+        coded.WriteBytes(ByteString.CopyFrom(new byte[paddingBytes]));
+        coded.Flush();
+        return output.ToArray();
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
         {
             gzip.Write(data);
         }

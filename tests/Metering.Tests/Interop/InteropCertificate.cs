@@ -6,8 +6,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace Metering.Tests.Interop;
 
 /// <summary>
-/// A self-signed certificate for localhost / 127.0.0.1 made in-process, with PEM copies of the certificate and
-/// key in a temp folder for the Python side. Our client trusts exactly this certificate and nothing else.
+/// A self-signed certificate for localhost / 127.0.0.1 made in-process, with a PEM copy of the certificate in a
+/// temp folder for the foreign clients. Each client is told to trust exactly this certificate.
 /// </summary>
 internal sealed class InteropCertificate : IDisposable
 {
@@ -18,14 +18,11 @@ internal sealed class InteropCertificate : IDisposable
         Certificate = certificate;
         _directory = directory;
         CertificatePath = Path.Combine(directory, "server.pem");
-        KeyPath = Path.Combine(directory, "server.key");
     }
 
     public X509Certificate2 Certificate { get; }
 
     public string CertificatePath { get; }
-
-    public string KeyPath { get; }
 
     public static InteropCertificate Create()
     {
@@ -46,8 +43,15 @@ internal sealed class InteropCertificate : IDisposable
         var directory = Directory.CreateTempSubdirectory("metering-interop-tls-").FullName;
         var result = new InteropCertificate(certificate, directory);
         File.WriteAllText(result.CertificatePath, certificate.ExportCertificatePem());
-        File.WriteAllText(result.KeyPath, key.ExportPkcs8PrivateKeyPem());
         return result;
+    }
+
+    /// <summary>An HTTP/2 handler for a C# channel that accepts this certificate and nothing else.</summary>
+    public SocketsHttpHandler CreateTrustingHandler()
+    {
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) => Validate(presented, errors);
+        return handler;
     }
 
     /// <summary>Accepts the server certificate only when it is this one (the name must match too).</summary>

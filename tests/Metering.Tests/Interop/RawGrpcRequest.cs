@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using Google.Protobuf;
+using Grpc.Core;
 
 namespace Metering.Tests.Interop;
 
@@ -53,11 +54,11 @@ internal static class RawGrpcRequest
         return framed;
     }
 
-    public static byte[] Frame(IMessage message) => Frame(message.ToByteArray());
-
-    /// <summary>grpc-status of a Trailers-Only response (headers) or of the trailers after the body.</summary>
-    public static string? GrpcStatus(HttpResponseMessage response)
-        => Header(response.Headers, "grpc-status") ?? Header(response.TrailingHeaders, "grpc-status");
+    /// <summary>grpc-status of a Trailers-Only response (headers) or of the trailers after the body; null when absent.</summary>
+    public static StatusCode? GrpcStatus(HttpResponseMessage response)
+        => (Header(response.Headers, "grpc-status") ?? Header(response.TrailingHeaders, "grpc-status")) is { } value
+            ? (StatusCode)int.Parse(value, CultureInfo.InvariantCulture)
+            : null;
 
     public static string? GrpcMessage(HttpResponseMessage response)
         => Header(response.Headers, "grpc-message") ?? Header(response.TrailingHeaders, "grpc-message");

@@ -7,6 +7,8 @@ internal static class RepositoryPaths
 
     public static string PythonInterop => Path.Combine(Root, "tests", "interop", "python");
 
+    public static string NodeInterop => Path.Combine(Root, "tests", "interop", "node");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -1,25 +1,20 @@
 #!/usr/bin/python3
-"""(Re)generate the Python stubs used by the interop scripts.
+"""Generate the Python stubs of the interop clients by hand and say where they are.
 
-Every script does this automatically at start-up (cheap when up to date), so
-running this by hand is only needed to force regeneration or to inspect output.
+Every client does this on its own at start-up (a no-op when the folder for the
+current sources exists), so running it by hand is only needed to inspect the output
+or to check that this machine's protoc compiles the protos.
 
-  gen_stubs.py [--force] [--out DIR]
+  gen_stubs.py [--out DIR] [--common_protos DIR]
 
-Copies tests/Metering.Tests/Protos/grpc/testing/{empty,messages,test}.proto (or
-/usr/share/grpc-proto/grpc/testing/ if absent) plus grpc/health/v1/health.proto and
-grpc/reflection/{v1alpha,v1}/reflection.proto from /usr/share/grpc-proto into a
-staging dir as interop_pb/{empty,messages,test,health,reflection_v1alpha,reflection_v1}.proto,
-rewrites 'import "grpc/testing/X.proto"' to 'import "interop_pb/X.proto"' (proto
-packages are unchanged, so wire names stay /grpc.testing.TestService/...), runs
-'/usr/bin/python3 -m grpc_tools.protoc' and installs the package into
-tests/interop/python/gen/interop_pb (gitignored; override with $INTEROP_GEN_DIR;
-falls back to $TMPDIR/interop_pb_gen_<uid> if not writable).
-The package is not called 'grpc' because that would shadow grpcio.
-Prints the directory to put on sys.path.
+--common_protos (default $METERING_COMMON_PROTOS) is the content/protos folder of the
+NuGet package Google.Api.CommonProtos; with it the metering.v1 protos are compiled too.
+Prints one JSON line: {"dir": <folder to put on sys.path>, "protoc": "libprotoc X.Y.Z",
+"modules": [<generated *_pb2.py, relative to dir>]}.
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -29,10 +24,15 @@ import interop_common as common  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--force", action="store_true", help="regenerate even if up to date")
-    ap.add_argument("--out", help="output directory (default: tests/interop/python/gen)")
+    ap.add_argument("--out", help="root of the generated folders (default: tests/interop/python/gen)")
+    ap.add_argument("--common_protos", help="google.rpc protos (default: $%s)" % common.COMMON_PROTOS_ENV)
     args = ap.parse_args()
-    print(common.generate(args.out, force=args.force))
+    d = common.generate(args.out, common_protos=args.common_protos)
+    with open(os.path.join(d, "PROTOC_VERSION")) as f:
+        version = f.read().strip()
+    modules = sorted(os.path.relpath(os.path.join(root, name), d)
+                     for root, _, names in os.walk(d) for name in names if name.endswith("_pb2.py"))
+    print(json.dumps({"dir": d, "protoc": version, "modules": modules}))
     return 0
 
 

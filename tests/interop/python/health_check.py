@@ -26,17 +26,12 @@ from interop_pb import health_pb2, health_pb2_grpc  # noqa: E402
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--target", required=True, help="HOST:PORT")
+    common.add_channel_arguments(ap)
     ap.add_argument("--service", default="", help="service name to check ('' = whole server)")
-    common.add_bool_flag(ap, "--use_tls", "connect with TLS (ALPN h2)")
-    ap.add_argument("--ca_file", help="PEM root certificate(s) to trust (default: system roots)")
-    ap.add_argument("--server_host_override", help="TLS name to verify / :authority host")
-    ap.add_argument("--timeout_s", type=float, default=10.0)
     args = ap.parse_args(argv)
     common.setup_logging()
 
-    host, port = common.split_target(args.target)
-    channel = common.make_channel(host, port, args.use_tls, args.ca_file, args.server_host_override)
+    channel = common.channel_from_arguments(args)
     try:
         resp = health_pb2_grpc.HealthStub(channel).Check(
             health_pb2.HealthCheckRequest(service=args.service), timeout=args.timeout_s)

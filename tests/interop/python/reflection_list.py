@@ -39,12 +39,8 @@ def _declares(fdp, service):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--target", required=True, help="HOST:PORT")
+    common.add_channel_arguments(ap)
     common.add_bool_flag(ap, "--v1", "use grpc.reflection.v1 instead of v1alpha")
-    common.add_bool_flag(ap, "--use_tls", "connect with TLS (ALPN h2)")
-    ap.add_argument("--ca_file", help="PEM root certificate(s) to trust (default: system roots)")
-    ap.add_argument("--server_host_override", help="TLS name to verify / :authority host")
-    ap.add_argument("--timeout_s", type=float, default=10.0)
     args = ap.parse_args(argv)
     common.setup_logging()
 
@@ -53,8 +49,8 @@ def main(argv=None):
     else:
         from interop_pb import reflection_v1alpha_pb2 as pb2, reflection_v1alpha_pb2_grpc as pb2_grpc
 
-    host, port = common.split_target(args.target)
-    channel = common.make_channel(host, port, args.use_tls, args.ca_file, args.server_host_override)
+    host, _ = common.split_target(args.target)
+    channel = common.channel_from_arguments(args)
     pipe = common.RequestPipe()
     call = pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(pipe, timeout=args.timeout_s)
     ok = True

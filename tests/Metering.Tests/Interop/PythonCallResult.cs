@@ -1,0 +1,16 @@
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Metering.Tests.Interop;
+
+/// <summary>
+/// What metering_client.py saw for one call: the responses, the status, and the google.rpc.Status that grpcio
+/// received in grpc-status-details-bin and the Python side decoded (null when there was none).
+/// </summary>
+internal sealed record PythonCallResult(string Method, IReadOnlyList<IMessage> Responses, StatusCode Code, string CodeName, string Message, Google.Rpc.Status? Details)
+{
+    public IReadOnlyList<T> ResponsesOf<T>()
+        where T : IMessage => Responses.Cast<T>().ToList();
+
+    public override string ToString() => $"{Method}: {CodeName} '{Message}', {Responses.Count} responses, details {Details}";
+}
