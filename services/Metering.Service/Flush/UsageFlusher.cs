@@ -86,7 +86,15 @@ internal sealed partial class UsageFlusher : BackgroundService
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        await RunCycleAsync(timeout.Token);
+        try
+        {
+            await RunCycleAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            // Safe: what was not committed stays in Redis (live or as a snapshot) for the next cycle of any replica.
+            LogFinalFlushCut(_logger);
+        }
     }
 
     private async Task RunCycleAsync(CancellationToken cancellationToken)
@@ -227,4 +235,7 @@ internal sealed partial class UsageFlusher : BackgroundService
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "A flush cycle failed; its snapshots stay in Redis and are re-flushed next cycle.")]
     private static partial void LogCycleFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "The final flush at shutdown did not finish in time; what it did not commit stays in Redis for the next flush.")]
+    private static partial void LogFinalFlushCut(ILogger logger);
 }
