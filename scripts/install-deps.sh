@@ -10,6 +10,7 @@
 #   python3-grpcio python3-grpc-tools Python gRPC interop tests (for /usr/bin/python3)
 #   grpc-proto                        well-known .proto files for the interop tests
 #   nghttp2-client                    h2load
+#   npm (with nodejs)                 buf for `make lint`, grpc-js for the reflection interop test
 #
 # Installing redis-server/postgresql must not leave system daemons running on the
 # standard ports: package start-up is blocked through policy-rc.d while apt runs, and
@@ -39,6 +40,7 @@ if [[ ! -x "$PG_BIN/postgres" || ! -x "$PG_BIN/initdb" || ! -x "$PG_BIN/pg_ctl" 
 fi
 need_pkg postgresql-client  command -v psql
 need_pkg nghttp2-client     command -v h2load
+need_pkg npm                command -v npm
 need_pkg python3-grpcio     /usr/bin/python3 -c 'import grpc'
 need_pkg python3-grpc-tools /usr/bin/python3 -c 'import grpc_tools.protoc'
 need_pkg grpc-proto         test -f /usr/share/grpc-proto/grpc/health/v1/health.proto

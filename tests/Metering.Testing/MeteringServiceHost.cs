@@ -16,11 +16,14 @@ public sealed class MeteringServiceHost : IAsyncDisposable
 
     private readonly InProcessServer _server;
 
-    private MeteringServiceHost(InProcessServer server, string postgres, string redisPrefix)
+    private readonly bool _ownsDatabase;
+
+    private MeteringServiceHost(InProcessServer server, string postgres, string redisPrefix, bool ownsDatabase)
     {
         _server = server;
         Postgres = postgres;
         RedisPrefix = redisPrefix;
+        _ownsDatabase = ownsDatabase;
     }
 
     /// <summary>The gRPC endpoint.</summary>
@@ -37,10 +40,12 @@ public sealed class MeteringServiceHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a service. Give the <paramref name="postgres"/> database and <paramref name="redisPrefix"/> of another
-    /// host to run a second replica over the same data; <paramref name="settings"/> override configuration keys.
+    /// host to run a second replica over the same data (the host that created the database drops it when disposed,
+    /// so dispose it last); <paramref name="settings"/> override configuration keys.
     /// </summary>
     public static async Task<MeteringServiceHost> StartAsync(string? postgres = null, string? redisPrefix = null, IDictionary<string, string?>? settings = null, X509Certificate2? certificate = null)
     {
+        var ownsDatabase = postgres is null;
         postgres ??= await TestInfrastructure.CreateDatabaseAsync();
         redisPrefix ??= TestInfrastructure.NewRedisPrefix();
         var configuration = new Dictionary<string, string?>
@@ -55,17 +60,33 @@ public sealed class MeteringServiceHost : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var server = await InProcessServer.StartAsync(
-            configuration,
-            static (services, config) => services.AddMeteringService(config),
-            static app => app.MapMeteringService(),
-            static services => services.MigrateMeteringDatabaseAsync(),
-            certificate);
-        return new MeteringServiceHost(server, postgres, redisPrefix);
+        try
+        {
+            var server = await InProcessServer.StartAsync(
+                configuration,
+                static (services, config) => services.AddMeteringService(config),
+                static app => app.MapMeteringService(),
+                static services => services.MigrateMeteringDatabaseAsync(),
+                certificate);
+            return new MeteringServiceHost(server, postgres, redisPrefix, ownsDatabase);
+        }
+        catch when (ownsDatabase)
+        {
+            await TestInfrastructure.DropDatabaseAsync(postgres);
+            throw;
+        }
     }
 
     /// <summary>A new channel to <see cref="Address"/>; the caller disposes it.</summary>
     public GrpcChannel CreateChannel(GrpcChannelOptions? options = null) => _server.CreateChannel(options);
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    /// <summary>Stops the service; drops its database when this host created it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await TestInfrastructure.DropDatabaseAsync(Postgres);
+        }
+    }
 }

@@ -26,6 +26,10 @@ public sealed class HostileInputFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _channel?.Dispose();
-        await InteropHosts.StopAsync(_host);
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
     }
 }

@@ -4,7 +4,7 @@ using Metering.Testing;
 
 namespace Metering.Tests.Interop;
 
-/// <summary>Setup steps the interop fixtures share: a new host with a HOST key, and stopping a service host.</summary>
+/// <summary>A setup step the interop fixtures share: a new host with a HOST key.</summary>
 internal static class InteropHosts
 {
     /// <summary>Creates a host through AdminService (bootstrap ADMIN key) and issues a HOST key for it.</summary>
@@ -16,17 +16,5 @@ internal static class InteropHosts
         await admin.CreateHostAsync(new CreateHostRequest { HostId = hostId, DisplayName = "Interop " + hostId }, options);
         var key = await admin.CreateApiKeyAsync(new CreateApiKeyRequest { Role = Role.Host, HostId = hostId, Description = "interop" }, options);
         return (hostId, key.Secret);
-    }
-
-    /// <summary>Stops a service host and drops its database.</summary>
-    public static async Task StopAsync(MeteringServiceHost? host)
-    {
-        if (host is null)
-        {
-            return;
-        }
-
-        await host.DisposeAsync();
-        await TestInfrastructure.DropDatabaseAsync(host.Postgres);
     }
 }

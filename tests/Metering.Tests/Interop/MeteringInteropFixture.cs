@@ -47,8 +47,16 @@ public sealed class MeteringInteropFixture : IAsyncLifetime
     {
         _h2cChannel?.Dispose();
         _tlsChannel?.Dispose();
-        await InteropHosts.StopAsync(_h2c);
-        await InteropHosts.StopAsync(_tls);
+        if (_h2c is not null)
+        {
+            await _h2c.DisposeAsync();
+        }
+
+        if (_tls is not null)
+        {
+            await _tls.DisposeAsync();
+        }
+
         Certificate.Dispose();
     }
 }
