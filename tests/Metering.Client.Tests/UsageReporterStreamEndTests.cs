@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Metering.Client.Tests.Infrastructure;
+using Metering.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -92,7 +93,7 @@ public sealed class UsageReporterStreamEndTests
         }
     }
 
-    private static Task<Metering.Testing.InProcessServer> StartAsync(StreamEndingIngestService service)
+    private static Task<InProcessServer> StartAsync(StreamEndingIngestService service)
         => FakeServer.StartAsync(services => services.AddSingleton(service), static app => app.MapGrpcService<StreamEndingIngestService>());
 
     private static UsageReporterOptions Options(Uri address, string apiKey, int recordsPerBatch, ConcurrentQueue<UsageReporterError> errors)
