@@ -105,6 +105,14 @@ public sealed partial class UsageReporter
                 await call.RequestStream.WriteAsync(next).ConfigureAwait(false);
             }
         }
+        catch (RpcException ex)
+        {
+            // The server ended the call while writes were pending: Grpc.Net.Client fails them with its status or with
+            // CANCELLED and no detail, and the status reaches the reader just after. Cancelling the call before the
+            // reader has it would turn it into CANCELLED, so the reader gets a bounded time to take it.
+            writeError = ex;
+            await Task.WhenAny(reader, Task.Delay(GracefulCloseTimeout, _time)).ConfigureAwait(false);
+        }
         catch (Exception ex)
         {
             writeError = ex;

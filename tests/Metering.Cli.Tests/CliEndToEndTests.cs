@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Metering.Cli.Tests.Infrastructure;
 using Metering.Client;
+using Metering.Testing;
 
 namespace Metering.Cli.Tests;
 
@@ -17,7 +18,11 @@ public sealed partial class CliEndToEndTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _service = await MeteringServiceHost.StartAsync();
 
-    public async Task DisposeAsync() => await _service.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _service.DisposeAsync();
+        await TestInfrastructure.DropDatabaseAsync(_service.Postgres);
+    }
 
     [Fact]
     public async Task HostsKeysAndUsage_RoundTripThroughTheService()

@@ -1,12 +1,16 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
 using Metering.Client.Tests.Infrastructure;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Metering.Testing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Metering.Client.Tests;
 
-/// <summary>The typed clients against fake services on the real runtime.</summary>
+/// <summary>The typed clients against fake services on grpc-dotnet.</summary>
 public sealed class MeteringClientTests
 {
     [Fact]
@@ -89,12 +93,76 @@ public sealed class MeteringClientTests
         Assert.Equal(1, server.Ledger.RecordsApplied);
     }
 
-    private static Task<TestServerHost> StartAsync(CallLog log)
-        => TestServerHost.StartAsync(services =>
+    [Fact]
+    public async Task CallersChannel_CarriesTheCallsAndIsNotDisposedWithTheClient()
+    {
+        var log = new CallLog();
+        await using var server = await StartAsync(log);
+        using var channel = server.CreateChannel();
+
+        using (var client = new MeteringClient(channel, CallLog.BillingKey))
         {
-            services.AddSingleton(log);
-            services.AddGrpcService<FakeUsageService>(UsageServiceReflection.Descriptor.Services[0]);
-            services.AddGrpcService<FakeAdminService>(AdminReflection.Descriptor.Services[0]);
-            services.AddGrpcService<FakeSettlementService>(SettlementReflection.Descriptor.Services[0]);
-        });
+            Assert.Equal(2, (await client.Usage.GetUsageAsync(new GetUsageRequest())).Rows.Count);
+        }
+
+        using var again = new MeteringClient(channel, CallLog.BillingKey);
+        Assert.Single((await again.Admin.ListHostsAsync(new ListHostsRequest())).Hosts);
+        Assert.Equal(["/metering.v1.UsageService/GetUsage", "/metering.v1.AdminService/ListHosts"], log.Calls.Select(c => c.Method));
+        Assert.All(log.Calls, c => Assert.Equal("Bearer " + CallLog.BillingKey, c.Authorization));
+    }
+
+    [Fact]
+    public async Task CallInvokerWithInterceptor_EveryCallGoesThroughTheInterceptorAndTheChannelOutlivesTheClient()
+    {
+        var log = new CallLog();
+        await using var server = await StartAsync(log);
+        using var channel = server.CreateChannel();
+        var interceptor = new RecordingInterceptor();
+
+        using (var client = new MeteringClient(channel.Intercept(interceptor), CallLog.BillingKey))
+        {
+            await client.Admin.ListHostsAsync(new ListHostsRequest());
+            await foreach (var _ in client.Usage.GetAllUsageAsync(new GetUsageRequest()))
+            {
+            }
+
+            await client.Settlement.ListStatementsAsync(new ListStatementsRequest());
+        }
+
+        string[] expected =
+        [
+            "/metering.v1.AdminService/ListHosts", "/metering.v1.UsageService/GetUsage", "/metering.v1.UsageService/GetUsage",
+            "/metering.v1.UsageService/GetUsage", "/metering.v1.SettlementService/ListStatements",
+        ];
+        Assert.Equal(expected, interceptor.Methods);
+        Assert.Equal(expected, log.Calls.Select(c => c.Method));
+        Assert.All(log.Calls, c => Assert.True(c.Intercepted && c.Authorization == "Bearer " + CallLog.BillingKey, c.ToString()));
+
+        using var direct = new MeteringClient(channel, CallLog.BillingKey);
+        await direct.Admin.ListHostsAsync(new ListHostsRequest());
+        Assert.False(log.Calls.Last().Intercepted);
+        Assert.Equal(expected.Length, interceptor.Methods.Count);
+    }
+
+    [Fact]
+    public async Task OwnChannelOptions_AreUsedForTheChannelTheClientOpens()
+    {
+        var log = new CallLog();
+        await using var server = await StartAsync(log);
+        using var client = new MeteringClient(server.Address.ToString(), CallLog.BillingKey, new GrpcChannelOptions { MaxReceiveMessageSize = 16 });
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.Usage.GetUsageAsync(new GetUsageRequest()));
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Single(log.Calls);
+    }
+
+    private static Task<InProcessServer> StartAsync(CallLog log)
+        => FakeServer.StartAsync(
+            services => services.AddSingleton(log),
+            static app =>
+            {
+                app.MapGrpcService<FakeUsageService>();
+                app.MapGrpcService<FakeAdminService>();
+                app.MapGrpcService<FakeSettlementService>();
+            });
 }

@@ -228,7 +228,7 @@ public sealed class UsageReporterDeliveryTests
 
         var error = Assert.Single(errors);
         Assert.Equal(kind, error.Kind);
-        Assert.IsType<Metering.Grpc.RpcException>(error.Exception);
+        Assert.IsType<Grpc.Core.RpcException>(error.Exception);
         var stats = reporter.GetStats();
         Assert.Equal(0, stats.Reconnects);
         Assert.Equal(1, stats.BufferedRecords);

@@ -1,3 +1,4 @@
+using Grpc.Net.Client;
 using Metering.Client.Tests.Infrastructure;
 using Xunit;
 
@@ -41,6 +42,49 @@ public sealed class UsageReporterOptionsTests
         Assert.StartsWith($"UsageReporterOptions.{name} ", ex.Message, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string, string, Action<UsageReporterOptions, GrpcChannel>> InvalidTargets => new()
+    {
+        { "Address", "is required", (o, _) => o.Address = null },
+        { "Address", "are exclusive", (o, channel) => o.Channel = channel },
+        { "Address", "are exclusive", (o, channel) => o.CallInvoker = channel.CreateCallInvoker() },
+        { "Address", "are exclusive", (o, channel) => (o.Address, o.Channel, o.CallInvoker) = (null, channel, channel.CreateCallInvoker()) },
+        { "Address", "are exclusive", (o, channel) => (o.Channel, o.CallInvoker) = (channel, channel.CreateCallInvoker()) },
+        { "ChannelOptions", "applies only to the channel opened for Address", (o, channel) => (o.Address, o.Channel, o.ChannelOptions) = (null, channel, new GrpcChannelOptions()) },
+        { "ChannelOptions", "applies only to the channel opened for Address", (o, channel) => (o.Address, o.CallInvoker, o.ChannelOptions) = (null, channel.CreateCallInvoker(), new GrpcChannelOptions()) },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidTargets))]
+    public void NoneOrSeveralTargets_OrChannelOptionsWithoutAddress_ThrowNamingTheOption(string name, string rule, Action<UsageReporterOptions, GrpcChannel> breakIt)
+    {
+        using var channel = GrpcChannel.ForAddress(UnreachableAddress.Create());
+        var options = TestOptions.For(new Uri("http://127.0.0.1:1"));
+        breakIt(options, channel);
+
+        var ex = Assert.Throws<ArgumentException>(() => new UsageReporter(options));
+        Assert.StartsWith($"UsageReporterOptions.{name} ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(rule, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExactlyOneTarget_IsAccepted()
+    {
+        using var channel = GrpcChannel.ForAddress(UnreachableAddress.Create());
+
+        await using var byAddress = new UsageReporter(Target(o => o.ChannelOptions = new GrpcChannelOptions { MaxSendMessageSize = 8 * 1024 * 1024 }));
+        await using var byChannel = new UsageReporter(Target(o => (o.Address, o.Channel) = (null, channel)));
+        await using var byInvoker = new UsageReporter(Target(o => (o.Address, o.CallInvoker) = (null, channel.CreateCallInvoker())));
+
+        Assert.Equal(3, new[] { byAddress.ProducerId, byChannel.ProducerId, byInvoker.ProducerId }.Distinct(StringComparer.Ordinal).Count());
+
+        static UsageReporterOptions Target(Action<UsageReporterOptions> configure)
+            => TestOptions.For(UnreachableAddress.Create(), o =>
+            {
+                o.DisposeFlushTimeout = TimeSpan.Zero;
+                configure(o);
+            });
+    }
+
     [Fact]
     public void Defaults_AreTheDocumentedOnes()
     {
@@ -56,6 +100,10 @@ public sealed class UsageReporterOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(10), options.ReconnectMaxDelay);
         Assert.Equal(TimeSpan.FromSeconds(60), options.AuthFailureRetryDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), options.DisposeFlushTimeout);
+        Assert.Null(options.Address);
+        Assert.Null(options.Channel);
+        Assert.Null(options.CallInvoker);
+        Assert.Null(options.ChannelOptions);
         Assert.Null(options.SpoolDirectory);
         Assert.True(options.SpoolFlushToDisk);
         Assert.Equal(16L * 1024 * 1024, options.SpoolSegmentBytes);

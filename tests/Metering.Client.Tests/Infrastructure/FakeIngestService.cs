@@ -1,8 +1,7 @@
 using System.Threading.Channels;
-using Google.Protobuf.WellKnownTypes;
-using Google.Rpc;
+using Grpc.Core;
 using Metering.Contracts.V1;
-using Metering.Grpc;
+using Metering.ServiceDefaults;
 using Microsoft.AspNetCore.Http;
 
 namespace Metering.Client.Tests.Infrastructure;
@@ -14,7 +13,7 @@ namespace Metering.Client.Tests.Infrastructure;
 /// The stream handler reads requests in a separate loop, so the number of batches the client has in flight is
 /// observable (<see cref="MaxOutstanding"/>).
 /// </summary>
-public sealed class FakeIngestService
+public sealed class FakeIngestService : IngestService.IngestServiceBase
 {
     public const string HostKey = "host-key-acme";
     public const string BillingKey = "billing-key";
@@ -27,6 +26,7 @@ public sealed class FakeIngestService
     private int _streamsOpened;
     private int _maxOutstanding;
     private int _gapInsteadOfDuplicate;
+    private int _interceptedCalls;
 
     public FakeIngestService(IngestLedger ledger) => _ledger = ledger;
 
@@ -45,6 +45,9 @@ public sealed class FakeIngestService
     public int MaxOutstanding => Volatile.Read(ref _maxOutstanding);
 
     public string? LastAuthorization { get; private set; }
+
+    /// <summary>Calls that carried the header of <see cref="RecordingInterceptor"/>.</summary>
+    public int InterceptedCalls => Volatile.Read(ref _interceptedCalls);
 
     /// <summary>Unexpected exceptions of the stream handler (anything but RpcException and cancellation).</summary>
     public System.Collections.Concurrent.ConcurrentQueue<Exception> HandlerErrors { get; } = new();
@@ -83,18 +86,19 @@ public sealed class FakeIngestService
         }
     }
 
-    public async Task StreamUsage(IAsyncStreamReader<StreamUsageRequest> requests, IServerStreamWriter<StreamUsageResponse> responses, ServerCallContext context)
+    public override async Task StreamUsage(IAsyncStreamReader<StreamUsageRequest> requests, IServerStreamWriter<StreamUsageResponse> responses, ServerCallContext context)
     {
         var host = Authenticate(context);
         if (RefuseStreams)
         {
-            throw new RpcException(Metering.Grpc.StatusCode.Unavailable, "The test server refuses streams.");
+            throw RpcErrors.Plain(StatusCode.Unavailable, "The test server refuses streams.");
         }
 
         Interlocked.Increment(ref _streamsOpened);
+        var httpContext = context.GetHttpContext();
         lock (_lock)
         {
-            _active.Add(context.HttpContext);
+            _active.Add(httpContext);
         }
 
         var inbox = Channel.CreateUnbounded<StreamUsageRequest>();
@@ -111,13 +115,13 @@ public sealed class FakeIngestService
             {
                 if (request.ProducerId.Length == 0 || (producer is not null && producer != request.ProducerId))
                 {
-                    throw RpcException.InvalidField("producer_id", "must be set and the same on every message of a stream");
+                    throw RpcErrors.InvalidField("producer_id", "must be set and the same on every message of a stream");
                 }
 
                 producer = request.ProducerId;
                 if (request.Sequence == 0)
                 {
-                    throw RpcException.InvalidField("sequence", "must be at least 1");
+                    throw RpcErrors.InvalidField("sequence", "must be at least 1");
                 }
 
                 if (AckDelay > TimeSpan.Zero)
@@ -134,7 +138,7 @@ public sealed class FakeIngestService
                         Volatile.Write(ref _gapInsteadOfDuplicate, 0);
                     }
 
-                    throw Gap(expected);
+                    throw IngestStatuses.SequenceGap(request.Sequence, expected);
                 }
 
                 Interlocked.Decrement(ref outstanding);
@@ -146,7 +150,7 @@ public sealed class FakeIngestService
                     case AckAction.Withhold:
                         break;
                     case AckAction.Kill:
-                        context.HttpContext.Abort();
+                        httpContext.Abort();
                         return;
                 }
             }
@@ -162,7 +166,7 @@ public sealed class FakeIngestService
             await pump;
             lock (_lock)
             {
-                _active.Remove(context.HttpContext);
+                _active.Remove(httpContext);
             }
         }
 
@@ -191,36 +195,31 @@ public sealed class FakeIngestService
         }
     }
 
-    public Task<ReportUsageResponse> ReportUsage(ReportUsageRequest request, ServerCallContext context)
+    public override Task<ReportUsageResponse> ReportUsage(ReportUsageRequest request, ServerCallContext context)
     {
         var host = Authenticate(context);
         if (request.IdempotencyKey.Length is 0 or > 128)
         {
-            throw RpcException.InvalidField("idempotency_key", "1 to 128 printable ASCII characters");
+            throw RpcErrors.InvalidField("idempotency_key", "1 to 128 printable ASCII characters");
         }
 
         return Task.FromResult(_ledger.Report(host, request, r => r.Model == RejectModel));
     }
 
-    private static RpcException Gap(ulong expected)
-    {
-        var info = new ErrorInfo { Reason = "SEQUENCE_GAP", Domain = "metering.v1" };
-        info.Metadata["expected_sequence"] = expected.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var detail = $"sequence gap: expected sequence {expected}";
-        var rich = new Google.Rpc.Status { Code = (int)Metering.Grpc.StatusCode.FailedPrecondition, Message = detail };
-        rich.Details.Add(Any.Pack(info));
-        return new RpcException(new Metering.Grpc.Status(Metering.Grpc.StatusCode.FailedPrecondition, detail, rich));
-    }
-
     private string Authenticate(ServerCallContext context)
     {
-        var authorization = context.GetRequestHeader("authorization");
+        var authorization = context.RequestHeaders.GetValue("authorization");
         LastAuthorization = authorization;
+        if (context.RequestHeaders.GetValue(RecordingInterceptor.Header) is not null)
+        {
+            Interlocked.Increment(ref _interceptedCalls);
+        }
+
         return authorization switch
         {
             "Bearer " + HostKey => Host,
-            "Bearer " + BillingKey => throw new RpcException(Metering.Grpc.StatusCode.PermissionDenied, "A BILLING key cannot ingest usage."),
-            _ => throw new RpcException(Metering.Grpc.StatusCode.Unauthenticated, "Missing or unknown API key."),
+            "Bearer " + BillingKey => throw RpcErrors.Plain(StatusCode.PermissionDenied, "A BILLING key cannot ingest usage."),
+            _ => throw IngestStatuses.Unauthenticated(),
         };
     }
 

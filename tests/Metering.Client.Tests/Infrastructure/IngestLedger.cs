@@ -1,5 +1,6 @@
 using Google.Rpc;
 using Metering.Contracts.V1;
+using Metering.ServiceDefaults;
 
 namespace Metering.Client.Tests.Infrastructure;
 
@@ -122,7 +123,7 @@ public sealed class IngestLedger
             {
                 if (!earlier.Records.Equals(request.Records))
                 {
-                    throw Metering.Grpc.RpcException.InvalidField("idempotency_key", "the key was used with other records", "IDEMPOTENCY_KEY_REUSED");
+                    throw RpcErrors.InvalidField("idempotency_key", "the key was used with other records", "IDEMPOTENCY_KEY_REUSED");
                 }
 
                 return new ReportUsageResponse { Result = IngestResult.Duplicate };

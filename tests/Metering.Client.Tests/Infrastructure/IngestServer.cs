@@ -1,5 +1,6 @@
-using Metering.Contracts.V1;
-using Metering.Grpc;
+using Grpc.Net.Client;
+using Metering.Testing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Metering.Client.Tests.Infrastructure;
@@ -7,10 +8,10 @@ namespace Metering.Client.Tests.Infrastructure;
 /// <summary>A Kestrel server running <see cref="FakeIngestService"/> over a ledger that outlives it.</summary>
 public sealed class IngestServer : IAsyncDisposable
 {
-    private readonly TestServerHost _host;
+    private readonly InProcessServer _host;
     private int _disposed;
 
-    private IngestServer(TestServerHost host, FakeIngestService service, IngestLedger ledger)
+    private IngestServer(InProcessServer host, FakeIngestService service, IngestLedger ledger)
     {
         _host = host;
         Service = service;
@@ -27,13 +28,12 @@ public sealed class IngestServer : IAsyncDisposable
     {
         ledger ??= new IngestLedger();
         var service = new FakeIngestService(ledger);
-        var host = await TestServerHost.StartAsync(services =>
-        {
-            services.AddSingleton(service);
-            services.AddGrpcService<FakeIngestService>(IngestReflection.Descriptor.Services[0]);
-        });
+        var host = await FakeServer.StartAsync(services => services.AddSingleton(service), static app => app.MapGrpcService<FakeIngestService>());
         return new IngestServer(host, service, ledger);
     }
+
+    /// <summary>A new channel to <see cref="Address"/>; the caller disposes it.</summary>
+    public GrpcChannel CreateChannel() => _host.CreateChannel();
 
     public async ValueTask DisposeAsync()
     {
