@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
 # Lints the wire contract (protos/) with buf, configured by buf.yaml at the
 # repository root. Installs the pinned buf CLI from npm into .tools/node (which
-# is gitignored) the first time; later runs work offline. The google.rpc protos
-# that protos/metering/v1 imports are the ones the build uses, from the NuGet
-# package Google.Api.CommonProtos: copied into .tools/protos (a buf module of its
-# own, not linted) after a restore of services/Metering.Contracts.
+# is gitignored) the first time; later runs work offline.
 #
 # Usage: scripts/lint.sh [extra buf lint arguments]
 set -euo pipefail
@@ -34,14 +31,5 @@ if [[ "${installed_version}" != "${BUF_VERSION}" ]]; then
 fi
 
 cd "${repo_root}"
-packages="${NUGET_PACKAGES:-${HOME}/.nuget/packages}"
-common_protos="${packages}/google.api.commonprotos/$(sed -n 's/.*"Google.Api.CommonProtos" Version="\([^"]*\)".*/\1/p' Directory.Packages.props)/content/protos"
-if [[ ! -d "${common_protos}" ]]; then
-  dotnet restore services/Metering.Contracts/Metering.Contracts.csproj >/dev/null
-fi
-[[ -d "${common_protos}/google/rpc" ]] || { echo "lint.sh: ${common_protos}/google/rpc not found after a restore" >&2; exit 1; }
-rm -rf .tools/protos
-mkdir -p .tools/protos/google
-cp -r "${common_protos}/google/rpc" .tools/protos/google/
 "${buf_bin}" lint "$@"
 echo "lint.sh: buf ${BUF_VERSION} lint passed" >&2

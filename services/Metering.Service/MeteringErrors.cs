@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
+using Metering.Contracts.V1;
 using Metering.Domain.Ingest;
 using Metering.ServiceDefaults;
 using StackExchange.Redis;
@@ -77,13 +78,14 @@ internal static class MeteringErrors
             [new BadRequest.Types.FieldViolation { Field = "idempotency_key", Reason = "IDEMPOTENCY_KEY_REUSED", Description = "this key was already accepted with different records within the dedup window" }]);
 
     /// <summary>The violation of a batch that would push an hourly counter total past the safe limit.</summary>
-    public static BadRequest.Types.FieldViolation CounterOverflow() => new()
+    public static FieldViolation CounterOverflow() => new()
     {
         Field = "records",
         Reason = ViolationReasons.CounterTotalOverflow,
         Description = "the batch would push an hourly counter total past 4*10^18",
     };
 
-    public static IEnumerable<BadRequest.Types.FieldViolation> ToWire(List<Violation> violations)
-        => violations.Select(v => new BadRequest.Types.FieldViolation { Field = v.Field, Reason = v.Reason, Description = v.Description });
+    /// <summary>The violations of a REJECTED batch as its ack lists them.</summary>
+    public static IEnumerable<FieldViolation> ToWire(List<Violation> violations)
+        => violations.Select(v => new FieldViolation { Field = v.Field, Reason = v.Reason, Description = v.Description });
 }

@@ -8,6 +8,7 @@ public static class ViolationReasons
     public const string CounterOutOfRange = "COUNTER_OUT_OF_RANGE";
     public const string NoPositiveCounter = "NO_POSITIVE_COUNTER";
     public const string EventTimeMissing = "EVENT_TIME_MISSING";
+    public const string EventTimeInvalid = "EVENT_TIME_INVALID";
     public const string EventTimeTooOld = "EVENT_TIME_TOO_OLD";
     public const string EventTimeInFuture = "EVENT_TIME_IN_FUTURE";
     public const string PeriodFinalized = "PERIOD_FINALIZED";

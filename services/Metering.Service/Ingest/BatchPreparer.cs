@@ -35,7 +35,7 @@ internal sealed class BatchPreparer
             if (record.EventTime is { } timestamp && (timestamp.Nanos < 0 || timestamp.Nanos > 999_999_999))
             {
                 violations ??= [];
-                violations.Add(new Violation($"records[{i}].event_time", ViolationReasons.EventTimeMissing, "event_time has nanos outside 0..999,999,999"));
+                violations.Add(new Violation($"records[{i}].event_time", ViolationReasons.EventTimeInvalid, "event_time has nanos outside 0..999,999,999"));
                 continue;
             }
 

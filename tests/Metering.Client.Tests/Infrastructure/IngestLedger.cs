@@ -143,19 +143,19 @@ public sealed class IngestLedger
         }
     }
 
-    private static List<BadRequest.Types.FieldViolation> Validate(IReadOnlyList<UsageRecord> records, Func<UsageRecord, bool> isInvalid)
+    private static List<FieldViolation> Validate(IReadOnlyList<UsageRecord> records, Func<UsageRecord, bool> isInvalid)
     {
-        var violations = new List<BadRequest.Types.FieldViolation>();
+        var violations = new List<FieldViolation>();
         if (records.Count is 0 or > 10_000)
         {
-            violations.Add(new BadRequest.Types.FieldViolation { Field = "records", Reason = "RECORD_COUNT_OUT_OF_RANGE", Description = "1 to 10,000 records" });
+            violations.Add(new FieldViolation { Field = "records", Reason = "RECORD_COUNT_OUT_OF_RANGE", Description = "1 to 10,000 records" });
         }
 
         for (var i = 0; i < records.Count; i++)
         {
             if (isInvalid(records[i]))
             {
-                violations.Add(new BadRequest.Types.FieldViolation { Field = $"records[{i}].model", Reason = "MODEL_INVALID", Description = "the test server refuses this model" });
+                violations.Add(new FieldViolation { Field = $"records[{i}].model", Reason = "MODEL_INVALID", Description = "the test server refuses this model" });
             }
         }
 

@@ -289,7 +289,7 @@ public sealed class PeriodFinalizedTests : IClassFixture<PeriodFinalizedTests.Fi
     private static string Unpooled(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
 
     /// <summary>Asserts a REJECTED ack with exactly one PERIOD_FINALIZED violation on each listed record; returns the first.</summary>
-    private static Google.Rpc.BadRequest.Types.FieldViolation AssertRejected(StreamUsageResponse ack, ulong sequence, params int[] indexes)
+    private static FieldViolation AssertRejected(StreamUsageResponse ack, ulong sequence, params int[] indexes)
     {
         Assert.Equal(sequence, ack.Sequence);
         Assert.Equal(IngestResult.Rejected, ack.Result);

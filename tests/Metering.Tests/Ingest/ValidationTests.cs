@@ -40,6 +40,7 @@ public sealed class ValidationTests : IClassFixture<MeteringServiceFixture>
         BilledAboveMax,
         AllCountersZero,
         EventTimeMissing,
+        EventTimeNanosOutOfRange,
         EventTimeOlderThan35Days,
         EventTimeMoreThan5MinutesAhead,
     }
@@ -63,6 +64,7 @@ public sealed class ValidationTests : IClassFixture<MeteringServiceFixture>
         { BadRecord.BilledAboveMax, "billed_micros", "COUNTER_OUT_OF_RANGE" },
         { BadRecord.AllCountersZero, "input_tokens", "NO_POSITIVE_COUNTER" },
         { BadRecord.EventTimeMissing, "event_time", "EVENT_TIME_MISSING" },
+        { BadRecord.EventTimeNanosOutOfRange, "event_time", "EVENT_TIME_INVALID" },
         { BadRecord.EventTimeOlderThan35Days, "event_time", "EVENT_TIME_TOO_OLD" },
         { BadRecord.EventTimeMoreThan5MinutesAhead, "event_time", "EVENT_TIME_IN_FUTURE" },
     };
@@ -346,10 +348,17 @@ public sealed class ValidationTests : IClassFixture<MeteringServiceFixture>
             BadRecord.BilledAboveMax => Valid("m", 1, billed: MaxCounter + 1),
             BadRecord.AllCountersZero => Valid("m", 0, output: 0, requests: 0),
             BadRecord.EventTimeMissing => WithoutEventTime(Valid("m", 1)),
+            BadRecord.EventTimeNanosOutOfRange => WithNanos(Valid("m", 1), 1_000_000_000),
             BadRecord.EventTimeOlderThan35Days => Valid("m", 1, at: now.AddDays(-35).AddMinutes(-5)),
             BadRecord.EventTimeMoreThan5MinutesAhead => Valid("m", 1, at: now.AddMinutes(6)),
             _ => throw new ArgumentOutOfRangeException(nameof(bad), bad, null),
         };
+    }
+
+    private static UsageRecord WithNanos(UsageRecord record, int nanos)
+    {
+        record.EventTime.Nanos = nanos;
+        return record;
     }
 
     private static UsageRecord WithoutEventTime(UsageRecord record)
@@ -381,7 +390,7 @@ public sealed class ValidationTests : IClassFixture<MeteringServiceFixture>
         AssertViolations(response.Violations, expected);
     }
 
-    private static void AssertViolations(IEnumerable<Google.Rpc.BadRequest.Types.FieldViolation> actual, (string Field, string Reason)[] expected)
+    private static void AssertViolations(IEnumerable<FieldViolation> actual, (string Field, string Reason)[] expected)
     {
         var list = actual.ToList();
         Assert.All(list, v => Assert.False(string.IsNullOrWhiteSpace(v.Description), $"{v.Field} has no description"));
