@@ -4,6 +4,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Metering.Contracts.V1;
 using Metering.Domain.Ingest;
+using Metering.Service.Ingest;
 using Metering.ServiceDefaults;
 using StackExchange.Redis;
 
@@ -56,7 +57,7 @@ internal static class MeteringErrors
     {
         RpcException or OperationCanceledException => exception,
         StoreUnavailableException store => Unavailable(store.Message),
-        InvalidProtocolBufferException or InvalidDataException => RpcErrors.Plain(Grpc.Core.StatusCode.Internal, "The request message could not be parsed: " + exception.Message),
+        MalformedMessageException or InvalidProtocolBufferException or InvalidDataException => RpcErrors.Plain(Grpc.Core.StatusCode.Internal, "The request message could not be parsed: " + exception.Message),
         _ => exception,
     };
 

@@ -4,7 +4,7 @@ using Metering.Domain.Ingest;
 
 namespace Metering.Service.Ingest;
 
-/// <summary>Maps wire records to the domain: validates every record and sums the valid batch per bucket.</summary>
+/// <summary>Maps received records to the domain: validates every record and sums the valid batch per bucket.</summary>
 internal sealed class BatchPreparer
 {
     private readonly UsageRecordValidator _validator;
@@ -16,10 +16,38 @@ internal sealed class BatchPreparer
         _time = time;
     }
 
-    public PreparedBatch Prepare(RepeatedField<UsageRecord> records)
+    /// <summary>The records of a unary request, as the stream path receives them.</summary>
+    public static ReceivedRecord[] Receive(RepeatedField<UsageRecord> records)
+    {
+        var received = new ReceivedRecord[records.Count];
+        for (var i = 0; i < received.Length; i++)
+        {
+            var record = records[i];
+            received[i] = new ReceivedRecord
+            {
+                Model = record.Model,
+                InputTokens = record.InputTokens,
+                OutputTokens = record.OutputTokens,
+                Requests = record.Requests,
+                BilledMicros = record.BilledMicros,
+                HasBilledMicros = record.HasBilledMicros,
+                HasEventTime = record.EventTime is not null,
+                EventTimeSeconds = record.EventTime?.Seconds ?? 0,
+                EventTimeNanos = record.EventTime?.Nanos ?? 0,
+            };
+        }
+
+        return received;
+    }
+
+    /// <summary>
+    /// Validates and sums <paramref name="records"/>; <paramref name="recordCount"/> is how many the message carried
+    /// (more than the records given when the parser stopped keeping them).
+    /// </summary>
+    public PreparedBatch Prepare(ReadOnlySpan<ReceivedRecord> records, int recordCount)
     {
         List<Violation>? violations = null;
-        var countViolation = _validator.CheckRecordCount(records.Count);
+        var countViolation = _validator.CheckRecordCount(recordCount);
         if (countViolation is not null)
         {
             return new PreparedBatch([], 0, [countViolation]);
@@ -27,18 +55,18 @@ internal sealed class BatchPreparer
 
         var now = _time.GetUtcNow().UtcDateTime;
         var aggregator = new BatchAggregator();
-        for (var i = 0; i < records.Count; i++)
+        for (var i = 0; i < records.Length; i++)
         {
-            var record = records[i];
-            long? eventTime = record.EventTime is { } ts ? ts.Seconds : null;
-            long? billed = record.HasBilledMicros ? record.BilledMicros : null;
-            if (record.EventTime is { } timestamp && (timestamp.Nanos < 0 || timestamp.Nanos > 999_999_999))
+            ref readonly var record = ref records[i];
+            if (record.HasEventTime && record.EventTimeNanos is < 0 or > 999_999_999)
             {
                 violations ??= [];
                 violations.Add(new Violation($"records[{i}].event_time", ViolationReasons.EventTimeInvalid, "event_time has nanos outside 0..999,999,999"));
                 continue;
             }
 
+            long? eventTime = record.HasEventTime ? record.EventTimeSeconds : null;
+            long? billed = record.HasBilledMicros ? record.BilledMicros : null;
             if (_validator.Validate(i, record.Model, record.InputTokens, record.OutputTokens, record.Requests, billed, eventTime, now, ref violations) && violations is null)
             {
                 aggregator.Add(record.Model, eventTime!.Value, record.InputTokens, record.OutputTokens, record.Requests, billed ?? 0);

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
-using Google.Protobuf.Collections;
-using Metering.Contracts.V1;
 using Metering.Domain.Ingest;
 using Metering.Domain.Settlement;
 using Metering.Persistence;
@@ -46,7 +44,7 @@ internal sealed partial class FinalizedPeriodGuard
     /// <see cref="StoreUnavailableException"/> when the FINAL months are needed and PostgreSQL cannot tell them. A batch already rejected is
     /// returned as it is.
     /// </summary>
-    public ValueTask<PreparedBatch> CheckAsync(string hostId, RepeatedField<UsageRecord> records, PreparedBatch prepared, CancellationToken cancellationToken)
+    public ValueTask<PreparedBatch> CheckAsync(string hostId, ReadOnlyMemory<ReceivedRecord> records, PreparedBatch prepared, CancellationToken cancellationToken)
     {
         if (prepared.IsRejected)
         {
@@ -55,9 +53,10 @@ internal sealed partial class FinalizedPeriodGuard
 
         var oldestCarried = YearMonth.Of(_time.GetUtcNow().UtcDateTime).AddMonths(-_lookbackMonths);
         var cutoff = new DateTimeOffset(oldestCarried.StartUtc).ToUnixTimeSeconds();
-        for (var i = 0; i < records.Count; i++)
+        var span = records.Span;
+        for (var i = 0; i < span.Length; i++)
         {
-            if (records[i].EventTime is { } eventTime && eventTime.Seconds < cutoff)
+            if (span[i].HasEventTime && span[i].EventTimeSeconds < cutoff)
             {
                 return CheckFinalPeriodsAsync(hostId, records, prepared, oldestCarried, cutoff, cancellationToken);
             }
@@ -67,7 +66,7 @@ internal sealed partial class FinalizedPeriodGuard
     }
 
     private async ValueTask<PreparedBatch> CheckFinalPeriodsAsync(
-        string hostId, RepeatedField<UsageRecord> records, PreparedBatch prepared, YearMonth oldestCarried, long cutoff, CancellationToken cancellationToken)
+        string hostId, ReadOnlyMemory<ReceivedRecord> records, PreparedBatch prepared, YearMonth oldestCarried, long cutoff, CancellationToken cancellationToken)
     {
         var final = await FinalPeriodsAsync(hostId, cancellationToken);
         if (final.Count == 0)
@@ -76,10 +75,12 @@ internal sealed partial class FinalizedPeriodGuard
         }
 
         List<Violation>? violations = null;
-        for (var i = 0; i < records.Count; i++)
+        for (var i = 0; i < records.Length; i++)
         {
             // Months before 1970 cannot have a statement (YearMonth starts there).
-            if (records[i].EventTime is not { Seconds: var seconds } || seconds >= cutoff || seconds < 0)
+            var record = records.Span[i];
+            var seconds = record.EventTimeSeconds;
+            if (!record.HasEventTime || seconds >= cutoff || seconds < 0)
             {
                 continue;
             }

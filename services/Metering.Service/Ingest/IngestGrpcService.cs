@@ -13,12 +13,13 @@ using Microsoft.Extensions.Options;
 namespace Metering.Service.Ingest;
 
 /// <summary>
-/// metering.v1.IngestService (a singleton). A stream is read ahead of its acks (up to
+/// metering.v1.IngestService (a singleton, bound by <see cref="IngestServiceBinding"/>: stream messages arrive as
+/// <see cref="IngestBatch"/> read straight from their bytes). A stream is read ahead of its acks (up to
 /// <see cref="IngestOptions.MaxInFlightBatchesPerStream"/>): each batch is validated, summed per bucket and queued
 /// for the group commit, and a second loop writes the acks in order as their commits complete. A full global
 /// budget (<see cref="IngestBudget"/>) stops reading, so a slow Redis slows the senders.
 /// </summary>
-internal sealed class IngestGrpcService : IngestService.IngestServiceBase
+internal sealed class IngestGrpcService : IngestServiceEndpoint
 {
     private readonly BatchPreparer _preparer;
     private readonly FinalizedPeriodGuard _finalizedPeriods;
@@ -35,7 +36,7 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
         _options = options.Value;
     }
 
-    public override async Task StreamUsage(IAsyncStreamReader<StreamUsageRequest> requestStream, IServerStreamWriter<StreamUsageResponse> responseStream, ServerCallContext context)
+    public override async Task StreamUsage(IAsyncStreamReader<IngestBatch> requestStream, IServerStreamWriter<StreamUsageResponse> responseStream, ServerCallContext context)
     {
         var caller = context.GetCaller();
         var hostId = caller.HostId!;
@@ -48,17 +49,17 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
         {
             while (await requestStream.MoveNext(stop.Token))
             {
-                var request = requestStream.Current;
+                using var batch = requestStream.Current;
                 if (caller.IsRevoked)
                 {
                     throw RpcErrors.Plain(StatusCode.Unauthenticated, "The API key has been revoked.");
                 }
 
-                producerId = CheckProducer(request, producerId);
-                var prepared = await _finalizedPeriods.CheckAsync(hostId, request.Records, _preparer.Prepare(request.Records), stop.Token);
+                producerId = CheckProducer(batch.ProducerId, batch.Sequence, producerId);
+                var prepared = await _finalizedPeriods.CheckAsync(hostId, batch.Records, _preparer.Prepare(batch.Records.Span, batch.RecordCount), stop.Token);
                 await _budget.WaitAsync(stop.Token);
-                var commit = new PendingCommit(hostId, bySequence: true, producerId, request.Sequence.ToString(CultureInfo.InvariantCulture), prepared.Deltas);
-                var ack = AckWhenCommittedAsync(_committer.CommitAsync(commit), request.Sequence, prepared);
+                var commit = new PendingCommit(hostId, bySequence: true, producerId, batch.Sequence.ToString(CultureInfo.InvariantCulture), prepared.Deltas);
+                var ack = AckWhenCommittedAsync(_committer.CommitAsync(commit), batch.Sequence, prepared);
                 await pending.Writer.WriteAsync(ack, stop.Token);
             }
         }
@@ -89,7 +90,8 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
             throw RpcErrors.InvalidField("idempotency_key", "must be 1 to 128 printable ASCII characters (0x21-0x7E)");
         }
 
-        var prepared = await MeteringErrors.MapAsync(() => _finalizedPeriods.CheckAsync(caller.HostId!, request.Records, _preparer.Prepare(request.Records), context.CancellationToken).AsTask());
+        var records = BatchPreparer.Receive(request.Records);
+        var prepared = await MeteringErrors.MapAsync(() => _finalizedPeriods.CheckAsync(caller.HostId!, records, _preparer.Prepare(records, records.Length), context.CancellationToken).AsTask());
         if (prepared.IsRejected)
         {
             return new ReportUsageResponse { Result = IngestResult.Rejected, Violations = { MeteringErrors.ToWire(prepared.Violations!) } };
@@ -121,23 +123,23 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
         };
     }
 
-    private static string CheckProducer(StreamUsageRequest request, string? producerId)
+    private static string CheckProducer(string requestProducerId, ulong sequence, string? producerId)
     {
         if (producerId is null)
         {
-            if (!IngestIdentifiers.IsValidProducerId(request.ProducerId))
+            if (!IngestIdentifiers.IsValidProducerId(requestProducerId))
             {
                 throw RpcErrors.InvalidField("producer_id", "must be 1 to 128 characters of [A-Za-z0-9._:/-]");
             }
 
-            producerId = request.ProducerId;
+            producerId = requestProducerId;
         }
-        else if (!string.Equals(producerId, request.ProducerId, StringComparison.Ordinal))
+        else if (!string.Equals(producerId, requestProducerId, StringComparison.Ordinal))
         {
-            throw RpcErrors.InvalidField("producer_id", $"changed within the stream from '{producerId}' to '{request.ProducerId}'");
+            throw RpcErrors.InvalidField("producer_id", $"changed within the stream from '{producerId}' to '{requestProducerId}'");
         }
 
-        if (request.Sequence == 0)
+        if (sequence == 0)
         {
             throw RpcErrors.InvalidField("sequence", "must start at 1; 0 is invalid");
         }
