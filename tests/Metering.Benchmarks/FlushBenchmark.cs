@@ -82,7 +82,7 @@ internal static class FlushBenchmark
         {
             await SeedAsync(committer, nextHour, Hours, "cycle-" + cycle);
             nextHour += Hours * 3600L;
-            await WaitForAofRewriteAsync(redisServer);
+            await RedisAofRewrite.WaitAsync(redisServer);
             var stopwatch = Stopwatch.StartNew();
             var rows = await flusher.FlushOnceAsync(CancellationToken.None);
             var elapsed = stopwatch.Elapsed.TotalSeconds;
@@ -104,21 +104,6 @@ internal static class FlushBenchmark
             ("rows_per_sec_min", "slowest cycle", rates.Min(), "rows/s"),
             ("rows_per_sec_max", "fastest cycle", rates.Max(), "rows/s"),
         ]);
-    }
-
-    private static async Task WaitForAofRewriteAsync(IServer server)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (DateTime.UtcNow < deadline)
-        {
-            var persistence = (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            if (persistence.GetValueOrDefault("aof_rewrite_in_progress", "0") == "0" && persistence.GetValueOrDefault("aof_rewrite_scheduled", "0") == "0")
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
     }
 
     private static double Median(List<double> values)

@@ -5,9 +5,9 @@ namespace Metering.Benchmarks;
 
 /// <summary>
 /// Ingest figures: the metering service runs as its own process (<see cref="ServiceProcess"/>), and metering-loadgen
-/// (its own process too) drives it twice: 8 streams x 500-record batches as fast as possible, then a fixed 250,000
-/// records/s; each run ends with the exactly-once check against GetUsage. Writes .bench/ingest.json and
-/// .bench/ingest-250k.json.
+/// (its own process too) drives it twice: 8 streams x 500-record batches as fast as possible, then (after Redis has
+/// rewritten the append-only file the first run grew) a fixed 250,000 records/s; each run ends with the exactly-once
+/// check against GetUsage. Writes .bench/ingest.json and .bench/ingest-250k.json.
 /// </summary>
 internal static class IngestBenchmark
 {
@@ -26,6 +26,11 @@ internal static class IngestBenchmark
 
         string[] common = ["--target", service.Address.ToString(), "--admin-key", service.AdminKey, "--streams", "8", "--batch-size", "500", "--duration", $"{duration.TotalSeconds:0}", "--wait-ready", "60", .. watch];
         var fast = await RunLoadAsync(loadgenDll, service, [.. common], "ingest: 8 streams x 500 records, as fast as possible", "ingest.json");
+
+        // The saturating run grew Redis' append-only file by gigabytes: its rewrite would otherwise fall into the paced
+        // run, whose ack latency is measured. Done now, the paced run measures ingest, not the previous run's rewrite.
+        Console.WriteLine("ingest: rewriting Redis' append-only file before the paced run (BGREWRITEAOF)");
+        await RedisAofRewrite.CompactAsync(ServiceProcess.Require("METERING_REDIS"));
         var paced = await RunLoadAsync(loadgenDll, service, [.. common, "--rate", "250000"], "ingest: fixed 250,000 records/s, 8 streams x 500 records", "ingest-250k.json");
         return fast && paced ? 0 : 1;
     }

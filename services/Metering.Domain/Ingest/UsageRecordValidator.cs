@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 
 namespace Metering.Domain.Ingest;
@@ -7,6 +8,8 @@ namespace Metering.Domain.Ingest;
 /// </summary>
 public sealed class UsageRecordValidator
 {
+    private static readonly SearchValues<char> ModelCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/-");
+
     private readonly IngestLimits _limits;
 
     public UsageRecordValidator(IngestLimits limits) => _limits = limits;
@@ -29,9 +32,16 @@ public sealed class UsageRecordValidator
     /// true when the record is valid. <paramref name="eventTimeUnixSeconds"/> is null when event_time is missing.
     /// </summary>
     public bool Validate(int index, string model, long inputTokens, long outputTokens, long requests, long? billedMicros, long? eventTimeUnixSeconds, DateTime nowUtc, ref List<Violation>? violations)
+        => Validate(index, model, modelKnownValid: false, inputTokens, outputTokens, requests, billedMicros, eventTimeUnixSeconds, nowUtc, ref violations);
+
+    /// <summary>
+    /// As the other overload; <paramref name="modelKnownValid"/> says the caller has already seen this very model name
+    /// pass <see cref="IsValidModel"/> (the check is then skipped).
+    /// </summary>
+    public bool Validate(int index, string model, bool modelKnownValid, long inputTokens, long outputTokens, long requests, long? billedMicros, long? eventTimeUnixSeconds, DateTime nowUtc, ref List<Violation>? violations)
     {
         var valid = true;
-        if (!IsValidModel(model))
+        if (!modelKnownValid && !IsValidModel(model))
         {
             Add(ref violations, index, "model", ViolationReasons.ModelInvalid, string.Create(CultureInfo.InvariantCulture, $"model must be 1 to {_limits.MaxModelLength} characters of [A-Za-z0-9._:/-]"));
             valid = false;
@@ -74,23 +84,7 @@ public sealed class UsageRecordValidator
     }
 
     public bool IsValidModel(string model)
-    {
-        if (model.Length == 0 || model.Length > _limits.MaxModelLength)
-        {
-            return false;
-        }
-
-        foreach (var c in model)
-        {
-            var ok = c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or ':' or '/' or '-';
-            if (!ok)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+        => model.Length > 0 && model.Length <= _limits.MaxModelLength && !model.AsSpan().ContainsAnyExcept(ModelCharacters);
 
     private bool CheckCounter(int index, string field, long value, ref List<Violation>? violations)
     {

@@ -55,6 +55,7 @@ internal sealed class BatchPreparer
 
         var now = _time.GetUtcNow().UtcDateTime;
         var aggregator = new BatchAggregator();
+        string? lastValidModel = null;
         for (var i = 0; i < records.Length; i++)
         {
             ref readonly var record = ref records[i];
@@ -67,8 +68,12 @@ internal sealed class BatchPreparer
 
             long? eventTime = record.HasEventTime ? record.EventTimeSeconds : null;
             long? billed = record.HasBilledMicros ? record.BilledMicros : null;
-            if (_validator.Validate(i, record.Model, record.InputTokens, record.OutputTokens, record.Requests, billed, eventTime, now, ref violations) && violations is null)
+
+            // Names read from request bytes are shared instances: one already found valid needs no second look.
+            var modelKnownValid = ReferenceEquals(record.Model, lastValidModel);
+            if (_validator.Validate(i, record.Model, modelKnownValid, record.InputTokens, record.OutputTokens, record.Requests, billed, eventTime, now, ref violations) && violations is null)
             {
+                lastValidModel = record.Model;
                 aggregator.Add(record.Model, eventTime!.Value, record.InputTokens, record.OutputTokens, record.Requests, billed ?? 0);
             }
         }

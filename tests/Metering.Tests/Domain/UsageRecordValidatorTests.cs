@@ -53,6 +53,30 @@ public sealed class UsageRecordValidatorTests
     }
 
     [Fact]
+    public void Aggregator_ManyBucketsAndEqualNamesOfOtherInstances_SumAsADictionaryWould()
+    {
+        var aggregator = new BatchAggregator();
+        var expected = new Dictionary<HourBucket, UsageCounters>();
+        var random = new Random(7);
+        for (var i = 0; i < 5000; i++)
+        {
+            // new string(...) makes a new instance each time: the aggregator must compare names by value too.
+            var model = new string('m', 1) + random.Next(BatchAggregator.LinearLimit * 3).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var at = NowSeconds + (random.Next(3) * 3600);
+            aggregator.Add(model, at, i, 1, 1, 2);
+            var key = new HourBucket(HourBucket.HourOf(at), model);
+            var counters = expected.GetValueOrDefault(key);
+            counters.Add(new UsageCounters(i, 1, 1, 2, 1));
+            expected[key] = counters;
+        }
+
+        var actual = aggregator.ToDeltas();
+        Assert.Equal(expected.Count, actual.Length);
+        Assert.All(actual, d => Assert.Equal(expected[d.Bucket], d.Counters));
+        Assert.Equal(5000, aggregator.RecordCount);
+    }
+
+    [Fact]
     public void HourBucketMember_RoundTripsModelsWithColons()
     {
         var bucket = new HourBucket(1_764_244_800, "org/model:v2");
