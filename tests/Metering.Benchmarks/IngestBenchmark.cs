@@ -25,18 +25,20 @@ internal static class IngestBenchmark
         }
 
         string[] common = ["--target", service.Address.ToString(), "--admin-key", service.AdminKey, "--streams", "8", "--batch-size", "500", "--duration", $"{duration.TotalSeconds:0}", "--wait-ready", "60", .. watch];
-        var fast = await RunLoadAsync(loadgenDll, service, [.. common], "ingest: 8 streams x 500 records, as fast as possible", "ingest.json");
+        await using var stalls = await RedisFsyncStalls.ConnectAsync(ServiceProcess.Require("METERING_REDIS"));
+        var fast = await RunLoadAsync(loadgenDll, service, stalls, [.. common], "ingest: 8 streams x 500 records, as fast as possible", "ingest.json");
 
         // The saturating run grew Redis' append-only file by gigabytes: its rewrite would otherwise fall into the paced
         // run, whose ack latency is measured. Done now, the paced run measures ingest, not the previous run's rewrite.
         Console.WriteLine("ingest: rewriting Redis' append-only file before the paced run (BGREWRITEAOF)");
         await RedisAofRewrite.CompactAsync(ServiceProcess.Require("METERING_REDIS"));
-        var paced = await RunLoadAsync(loadgenDll, service, [.. common, "--rate", "250000"], "ingest: fixed 250,000 records/s, 8 streams x 500 records", "ingest-250k.json");
+        var paced = await RunLoadAsync(loadgenDll, service, stalls, [.. common, "--rate", "250000"], "ingest: fixed 250,000 records/s, 8 streams x 500 records", "ingest-250k.json");
         return fast && paced ? 0 : 1;
     }
 
-    private static async Task<bool> RunLoadAsync(string loadgenDll, ServiceProcess service, string[] arguments, string title, string fileName)
+    private static async Task<bool> RunLoadAsync(string loadgenDll, ServiceProcess service, RedisFsyncStalls stalls, string[] arguments, string title, string fileName)
     {
+        await stalls.ResetAsync();
         var json = Path.Combine(Path.GetTempPath(), $"metering-loadgen-{Environment.ProcessId}-{fileName}");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
         foreach (var argument in (string[])[loadgenDll, .. arguments, "--json", json])
@@ -47,6 +49,7 @@ internal static class IngestBenchmark
         Console.WriteLine($"ingest: metering-loadgen {string.Join(' ', arguments.Select(a => a.StartsWith(ServiceProcess.AdminKeyPrefix, StringComparison.Ordinal) ? "***" : a))}");
         using var loadgen = Process.Start(start)!;
         await loadgen.WaitForExitAsync();
+        var (slowFsyncSeconds, longestFsync) = await stalls.ReadAsync();
         if (service.HasExited)
         {
             throw new InvalidOperationException($"the metering service exited (code {service.ExitCode}) during the run; see .bench/ingest-service.log");
@@ -76,6 +79,8 @@ internal static class IngestBenchmark
             ("records_acked", "records acknowledged (ACCEPTED)", Get("records_acked"), "records"),
             ("records_counted", "records counted by GetUsage", Get("records_counted"), "records"),
             ("exactly_once_pass", "exactly-once check (1 = PASS)", pass ? 1 : 0, pass ? "PASS" : "FAIL"),
+            ("redis_slow_fsync_seconds", "seconds with a Redis AOF fsync of 5 ms or more (latency monitor)", slowFsyncSeconds, "s"),
+            ("redis_longest_fsync_ms", "longest Redis AOF fsync during the run", longestFsync, "ms"),
             ("target_rate", "target rate (0 = as fast as possible)", Get("target_rate"), "records/s"),
             ("loadgen_cpu_cores", "CPU: load generator", Get("loadgen_cpu_cores"), "cores"),
             ("service_cpu_cores", "CPU: metering service", Get("service_cpu_cores"), "cores"),
