@@ -35,40 +35,55 @@ internal static class IngestScript
         local producerTtl = ARGV[2]
         local count = tonumber(ARGV[3])
         local totalTtl = ARGV[4]
-        local fields = { '|i', '|o', '|r', '|b', '|n' }
+        local suffixes = { '|i', '|o', '|r', '|b', '|n' }
         local limit = 4e18
         local exact = 9007199254740992
         local results = {}
 
-        local pending, pendingOrder = {}, {}
-        local function add(kind, key, delta)
+        -- Per bucket member: its key names (built once), running total, first-usage flag and the sums not yet written.
+        local buckets, order = {}, {}
+        local function bucket(member)
+          local b = buckets[member]
+          if b == nil then
+            local sumKey = prefix .. 'sum:' .. member
+            local stored = redis.call('GET', sumKey)
+            b = { sumKey = sumKey, total = 0, first = not stored, created = false, fields = {}, pending = { 0, 0, 0, 0, 0 }, pendingSum = 0 }
+            if stored then b.total = tonumber(stored) end
+            for f = 1, 5 do b.fields[f] = member .. suffixes[f] end
+            if b.first then b.fields[5] = member .. '|N' end
+            buckets[member] = b
+            order[#order + 1] = b
+          end
+          return b
+        end
+
+        local function addField(b, f, delta)
           if #delta >= 16 then
-            if kind == 'h' then redis.call('HINCRBY', live, key, delta) else redis.call('INCRBY', key, delta) end
+            redis.call('HINCRBY', live, b.fields[f], delta)
             return
           end
           local d = tonumber(delta)
-          local slot = kind .. key
-          local a = pending[slot]
-          if a == nil then
-            pendingOrder[#pendingOrder + 1] = { kind, key, slot }
-            pending[slot] = d
-          elseif a + d >= exact then
-            if kind == 'h' then redis.call('HINCRBY', live, key, string.format('%d', a)) else redis.call('INCRBY', key, string.format('%d', a)) end
-            pending[slot] = d
+          local p = b.pending[f]
+          if p + d >= exact then
+            redis.call('HINCRBY', live, b.fields[f], string.format('%d', p))
+            b.pending[f] = d
           else
-            pending[slot] = a + d
+            b.pending[f] = p + d
           end
         end
 
-        local totals, firsts, created = {}, {}, {}
-        local function total(member)
-          local t = totals[member]
-          if t == nil then
-            local stored = redis.call('GET', prefix .. 'sum:' .. member)
-            if stored then t = tonumber(stored) else t = 0; firsts[member] = true end
-            totals[member] = t
+        local function addSum(b, delta)
+          if #delta >= 16 then
+            redis.call('INCRBY', b.sumKey, delta)
+            return
           end
-          return t
+          local d = tonumber(delta)
+          if b.pendingSum + d >= exact then
+            redis.call('INCRBY', b.sumKey, string.format('%d', b.pendingSum))
+            b.pendingSum = d
+          else
+            b.pendingSum = b.pendingSum + d
+          end
         end
 
         local sequences, changed, changedOrder = {}, {}, {}
@@ -78,7 +93,7 @@ internal static class IngestScript
           local id = ARGV[pos + 1]
           local token = ARGV[pos + 2]
           local ttl = ARGV[pos + 3]
-          local buckets = tonumber(ARGV[pos + 4])
+          local n = tonumber(ARGV[pos + 4])
           pos = pos + 5
           local stateKey
           local result = 0
@@ -103,49 +118,43 @@ internal static class IngestScript
             end
           end
           if result == 0 then
-            for b = 0, buckets - 1 do
-              local base = pos + b * 7
-              if total(ARGV[base]) + tonumber(ARGV[base + 6]) > limit then result = -3 end
+            for k = 0, n - 1 do
+              local base = pos + k * 7
+              if bucket(ARGV[base]).total + tonumber(ARGV[base + 6]) > limit then result = -3 end
             end
             if result == 0 then
-              for b = 0, buckets - 1 do
-                local base = pos + b * 7
-                local member = ARGV[base]
-                local sumKey = prefix .. 'sum:' .. member
-                if firsts[member] and not created[member] then
-                  redis.call('SET', sumKey, '0', 'EX', totalTtl)
-                  created[member] = true
+              for k = 0, n - 1 do
+                local base = pos + k * 7
+                local b = buckets[ARGV[base]]
+                if b.first and not b.created then
+                  redis.call('SET', b.sumKey, '0', 'EX', totalTtl)
+                  b.created = true
                 end
-                totals[member] = totals[member] + tonumber(ARGV[base + 6])
-                add('t', sumKey, ARGV[base + 6])
+                b.total = b.total + tonumber(ARGV[base + 6])
+                addSum(b, ARGV[base + 6])
                 for f = 1, 5 do
                   local delta = ARGV[base + f]
-                  if delta ~= '0' then
-                    local field = fields[f]
-                    if f == 5 and firsts[member] then field = '|N' end
-                    add('h', member .. field, delta)
-                  end
+                  if delta ~= '0' then addField(b, f, delta) end
                 end
               end
             end
             if kind == 's' then
               sequences[stateKey] = tonumber(token)
-              if not changed[stateKey] then
-                changed[stateKey] = token
-                changedOrder[#changedOrder + 1] = stateKey
-              end
+              if changed[stateKey] == nil then changedOrder[#changedOrder + 1] = stateKey end
               changed[stateKey] = token
             elseif result == 0 then
               redis.call('SET', stateKey, token, 'EX', ttl)
             end
           end
-          pos = pos + buckets * 7
+          pos = pos + n * 7
           results[op] = result
         end
 
-        for _, entry in ipairs(pendingOrder) do
-          local value = string.format('%d', pending[entry[3]])
-          if entry[1] == 'h' then redis.call('HINCRBY', live, entry[2], value) else redis.call('INCRBY', entry[2], value) end
+        for _, b in ipairs(order) do
+          for f = 1, 5 do
+            if b.pending[f] > 0 then redis.call('HINCRBY', live, b.fields[f], string.format('%d', b.pending[f])) end
+          end
+          if b.pendingSum > 0 then redis.call('INCRBY', b.sumKey, string.format('%d', b.pendingSum)) end
         end
         for _, key in ipairs(changedOrder) do
           redis.call('SET', key, changed[key], 'EX', producerTtl)
