@@ -172,7 +172,16 @@ for project in "$SERVICE_PROJECT" "$SETTLEMENT_PROJECT" "$CLI_PROJECT"; do
 done
 
 mkdir -p "$LOG_DIR"
-XX
+read -r -a ports <<<"$(free_ports 4)"
+if [[ -n "${METERING_PORT:-}" && -n "${SETTLEMENT_PORT:-}" ]]; then
+    ports[0]="$METERING_PORT"
+    ports[1]="$SETTLEMENT_PORT"
+fi
+METERING_URL="http://127.0.0.1:${ports[0]}"
+SETTLEMENT_URL="http://127.0.0.1:${ports[1]}"
+# The HTTP/1.1 endpoints (/healthz for load balancers).
+METERING_HTTP_URL="http://127.0.0.1:${ports[2]}"
+SETTLEMENT_HTTP_URL="http://127.0.0.1:${ports[3]}"
 ADMIN_KEY="${METERING_BOOTSTRAP_ADMIN_KEY:-admin-$(python3 -c 'import secrets; print(secrets.token_hex(20))')}"
 (( ${#ADMIN_KEY} >= 24 )) || die "METERING_BOOTSTRAP_ADMIN_KEY must be at least 24 characters"
 

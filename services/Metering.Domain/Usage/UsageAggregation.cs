@@ -3,26 +3,48 @@ using System.Runtime.InteropServices;
 namespace Metering.Domain.Usage;
 
 /// <summary>
-/// Merges usage from every source (PostgreSQL rows already grouped, Redis hours) into the rows of one query,
-/// in a stable order: bucket, host, model.
+/// Merges usage from every source (PostgreSQL rows already grouped, Redis hours) into the rows of one query, or of one
+/// time window of it (whole buckets) past a page's start key, in a stable order: bucket, host, model.
 /// </summary>
 public sealed class UsageAggregation
 {
     private readonly UsageQuery _query;
+    private readonly long _windowStart;
+    private readonly long _windowEnd;
+    private readonly UsageRowKey? _after;
     private readonly Dictionary<(string Host, string Model, DateTime? Bucket), UsageCounters> _rows = [];
 
-    public UsageAggregation(UsageQuery query) => _query = query;
+    public UsageAggregation(UsageQuery query)
+        : this(query, query.StartUtc, query.EndUtc, after: null)
+    {
+    }
 
-    /// <summary>Adds one hour of one host and model, if the query covers it.</summary>
+    /// <summary>Rows of the hours in [<paramref name="windowStartUtc"/>, <paramref name="windowEndUtc"/>) ordered after <paramref name="after"/>.</summary>
+    public UsageAggregation(UsageQuery query, DateTime windowStartUtc, DateTime windowEndUtc, UsageRowKey? after)
+    {
+        _query = query;
+        _windowStart = (long)(windowStartUtc - DateTime.UnixEpoch).TotalSeconds;
+        _windowEnd = (long)(windowEndUtc - DateTime.UnixEpoch).TotalSeconds;
+        _after = after;
+    }
+
+    /// <summary>Adds one hour of one host and model, if the query (and the window) covers it.</summary>
     public void AddHour(string hostId, string model, long hourStartUnixSeconds, in UsageCounters counters)
     {
-        if (!_query.Includes(hostId, model, hourStartUnixSeconds))
+        if (!_query.Includes(hostId, model, hourStartUnixSeconds) || hourStartUnixSeconds < _windowStart || hourStartUnixSeconds >= _windowEnd)
         {
             return;
         }
 
         var bucket = _query.BucketOf(DateTime.UnixEpoch.AddSeconds(hourStartUnixSeconds));
-        AddGrouped(_query.GroupByHost ? hostId : string.Empty, _query.GroupByModel ? model : string.Empty, bucket, counters);
+        var host = _query.GroupByHost ? hostId : string.Empty;
+        var modelKey = _query.GroupByModel ? model : string.Empty;
+        if (_after is { } after && new UsageRowKey(bucket, host, modelKey) <= after)
+        {
+            return;
+        }
+
+        AddGrouped(host, modelKey, bucket, counters);
     }
 
     /// <summary>Adds a row already filtered and grouped the query's way (from SQL).</summary>

@@ -50,19 +50,14 @@ internal sealed class AdminGrpcService : AdminService.AdminServiceBase
 
     public override async Task<ListHostsResponse> ListHosts(ListHostsRequest request, ServerCallContext context)
     {
-        if (request.PageSize < 0)
-        {
-            throw RpcErrors.InvalidField("page_size", "must not be negative");
-        }
-
-        var size = request.PageSize == 0 ? 100 : Math.Min(request.PageSize, 1000);
-        var after = request.PageToken;
+        var size = PageCursor.PageSize(request.PageSize, 100, 1000);
+        var after = PageCursor.Read(request, request.PageToken, 1)?[0] ?? string.Empty;
         var page = await _hosts.ListAsync(after, size + 1, context.CancellationToken);
         var response = new ListHostsResponse();
         response.Hosts.AddRange(page.Take(size).Select(ToWire));
         if (page.Count > size)
         {
-            response.NextPageToken = page[size - 1].HostId;
+            response.NextPageToken = PageCursor.Make(request, page[size - 1].HostId);
         }
 
         return response;

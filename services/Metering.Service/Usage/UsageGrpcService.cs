@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Metering.Contracts.V1;
 using Metering.Domain.Usage;
@@ -25,11 +22,11 @@ internal sealed class UsageGrpcService : UsageService.UsageServiceBase
     {
         var caller = context.GetCaller();
         var query = ToQuery(request, caller);
-        var offset = ReadPageToken(request);
-        var pageSize = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, MaxPageSize);
-        var rows = await MeteringErrors.MapAsync(() => _queries.QueryAsync(query, context.CancellationToken));
+        var pageSize = PageCursor.PageSize(request.PageSize, DefaultPageSize, MaxPageSize);
+        var after = ReadPageToken(request);
+        var page = await MeteringErrors.MapAsync(() => _queries.QueryPageAsync(query, after, pageSize, context.CancellationToken));
         var response = new GetUsageResponse();
-        foreach (var row in rows.Skip(offset).Take(pageSize))
+        foreach (var row in page.Rows)
         {
             response.Rows.Add(new UsageRow
             {
@@ -43,9 +40,11 @@ internal sealed class UsageGrpcService : UsageService.UsageServiceBase
             });
         }
 
-        if (offset + pageSize < rows.Count)
+        if (page.HasMore)
         {
-            response.NextPageToken = MakePageToken(request, offset + pageSize);
+            var last = page.Rows[^1];
+            var bucket = last.BucketStart is { } b ? b.Ticks.ToString(CultureInfo.InvariantCulture) : string.Empty;
+            response.NextPageToken = PageCursor.Make(request, bucket, last.HostId, last.Model);
         }
 
         return response;
@@ -58,11 +57,6 @@ internal sealed class UsageGrpcService : UsageService.UsageServiceBase
         if (end <= start)
         {
             throw RpcErrors.InvalidField("end_time", "must be after start_time");
-        }
-
-        if (request.PageSize < 0)
-        {
-            throw RpcErrors.InvalidField("page_size", "must not be negative");
         }
 
         var byHost = false;
@@ -127,38 +121,25 @@ internal sealed class UsageGrpcService : UsageService.UsageServiceBase
         return timestamp.ToDateTime();
     }
 
-    private static int ReadPageToken(GetUsageRequest request)
+    /// <summary>The key of the row the page follows (the previous page's last row); null for the first page.</summary>
+    private static UsageRowKey? ReadPageToken(GetUsageRequest request)
     {
-        if (request.PageToken.Length == 0)
+        if (PageCursor.Read(request, request.PageToken, 3) is not { } key)
         {
-            return 0;
+            return null;
         }
 
-        try
+        DateTime? bucket = null;
+        if (key[0].Length > 0)
         {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(request.PageToken));
-            var bar = text.IndexOf('|', StringComparison.Ordinal);
-            var offset = int.Parse(text.AsSpan(0, bar), CultureInfo.InvariantCulture);
-            if (offset > 0 && text[(bar + 1)..] == Fingerprint(request))
+            if (!long.TryParse(key[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) || ticks > DateTime.MaxValue.Ticks)
             {
-                return offset;
+                throw RpcErrors.InvalidField("page_token", "is not a token of this request (send the other fields unchanged)", "INVALID_PAGE_TOKEN");
             }
+
+            bucket = new DateTime(ticks, DateTimeKind.Utc);
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentOutOfRangeException or OverflowException)
-        {
-        }
 
-        throw RpcErrors.InvalidField("page_token", "is not a token of this query");
-    }
-
-    private static string MakePageToken(GetUsageRequest request, int offset)
-        => Convert.ToBase64String(Encoding.UTF8.GetBytes(offset.ToString(CultureInfo.InvariantCulture) + "|" + Fingerprint(request)));
-
-    private static string Fingerprint(GetUsageRequest request)
-    {
-        var copy = request.Clone();
-        copy.PageToken = string.Empty;
-        copy.PageSize = 0;
-        return Convert.ToHexStringLower(SHA256.HashData(copy.ToByteArray()))[..16];
+        return new UsageRowKey(bucket, key[1], key[2]);
     }
 }

@@ -14,6 +14,9 @@ namespace Metering.Settlement.Grpc;
 /// <summary>metering.v1.SettlementService: validates and maps requests, calls the settlement layer, maps back.</summary>
 internal sealed class SettlementGrpcService : SettlementService.SettlementServiceBase
 {
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 1000;
+
     private readonly AgreementService _agreementService;
     private readonly AgreementRepository _agreements;
     private readonly SettlementEngine _engine;
@@ -37,9 +40,9 @@ internal sealed class SettlementGrpcService : SettlementService.SettlementServic
 
     public override async Task<ListAgreementsResponse> ListAgreements(ListAgreementsRequest request, ServerCallContext context)
     {
-        var size = PageToken.PageSize(request.PageSize);
+        var size = PageCursor.PageSize(request.PageSize, DefaultPageSize, MaxPageSize);
         var inForce = SettlementMapper.ParseOptionalMonth(request.InForceMonth, "in_force_month");
-        (string, YearMonth)? after = PageToken.Read(request, request.PageToken, WithoutPaging) is { } key ? (key.First, TokenMonth(key.Second)) : null;
+        (string, YearMonth)? after = PageCursor.Read(request, request.PageToken, 2) is { } key ? (key[0], TokenMonth(key[1])) : null;
         var hosts = request.HostIds.Count > 0 ? request.HostIds.Distinct(StringComparer.Ordinal).ToList() : null;
         var page = await _agreements.ListAsync(new AgreementListQuery(hosts, inForce, after, size + 1), context.CancellationToken);
         var response = new ListAgreementsResponse();
@@ -47,7 +50,7 @@ internal sealed class SettlementGrpcService : SettlementService.SettlementServic
         if (page.Count > size)
         {
             var last = page[size - 1];
-            response.NextPageToken = PageToken.Make(request, WithoutPaging, last.HostId, last.EffectiveMonth.ToString());
+            response.NextPageToken = PageCursor.Make(request, last.HostId, last.EffectiveMonth.ToString());
         }
 
         return response;
@@ -104,7 +107,7 @@ internal sealed class SettlementGrpcService : SettlementService.SettlementServic
     public override async Task<ListStatementsResponse> ListStatements(ListStatementsRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
-        var size = PageToken.PageSize(request.PageSize);
+        var size = PageCursor.PageSize(request.PageSize, DefaultPageSize, MaxPageSize);
         var from = SettlementMapper.ParseOptionalMonth(request.PeriodFrom, "period_from");
         var to = SettlementMapper.ParseOptionalMonth(request.PeriodTo, "period_to");
         if (from is { } lower && to is { } upper && upper < lower)
@@ -131,14 +134,14 @@ internal sealed class SettlementGrpcService : SettlementService.SettlementServic
             hosts = [caller.HostId!];
         }
 
-        (YearMonth, string)? after = PageToken.Read(request, request.PageToken, WithoutPaging) is { } key ? (TokenMonth(key.First), key.Second) : null;
+        (YearMonth, string)? after = PageCursor.Read(request, request.PageToken, 2) is { } key ? (TokenMonth(key[0]), key[1]) : null;
         var page = await _statements.ListAsync(new StatementListQuery(hosts, from, to, status, after, size + 1), context.CancellationToken);
         var response = new ListStatementsResponse();
         response.Statements.AddRange(page.Take(size).Select(SettlementMapper.ToWire));
         if (page.Count > size)
         {
             var last = page[size - 1];
-            response.NextPageToken = PageToken.Make(request, WithoutPaging, last.Period.ToString(), last.HostId);
+            response.NextPageToken = PageCursor.Make(request, last.Period.ToString(), last.HostId);
         }
 
         return response;
@@ -158,20 +161,4 @@ internal sealed class SettlementGrpcService : SettlementService.SettlementServic
 
     private static YearMonth TokenMonth(string text)
         => YearMonth.TryParse(text, out var month) ? month : throw RpcErrors.InvalidField("page_token", "is not a token of this request", "INVALID_PAGE_TOKEN");
-
-    private static ListAgreementsRequest WithoutPaging(ListAgreementsRequest request)
-    {
-        var copy = request.Clone();
-        copy.PageToken = string.Empty;
-        copy.PageSize = 0;
-        return copy;
-    }
-
-    private static ListStatementsRequest WithoutPaging(ListStatementsRequest request)
-    {
-        var copy = request.Clone();
-        copy.PageToken = string.Empty;
-        copy.PageSize = 0;
-        return copy;
-    }
 }

@@ -104,8 +104,10 @@ public sealed class FlushTests : IAsyncLifetime
 
         // ...a flush cuts and commits it before the PostgreSQL read...
         Assert.Equal(1, await _service.Services.GetRequiredService<UsageFlusher>().FlushOnceAsync(CancellationToken.None));
-        var (rows, _, latestCuts) = await _service.Services.GetRequiredService<UsageRepository>().QueryAsync(query, [], CancellationToken.None);
+        await using var read = await _service.Services.GetRequiredService<UsageRepository>().BeginReadAsync(CancellationToken.None);
+        var rows = await read.WindowAsync(query, query.StartUtc, query.EndUtc, after: null, CancellationToken.None);
         Assert.Equal(10, rows.Single().Counters.InputTokens);
+        var latestCuts = await read.LatestCutsAsync(query.Hosts, CancellationToken.None);
 
         // ...so counting both would say 20: the cut's stamp is later than the Redis read, and the query reads again.
         Assert.True(latestCuts["flush-race"] > redisRead.ReadStamp);
