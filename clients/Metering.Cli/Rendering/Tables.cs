@@ -15,7 +15,7 @@ internal static class Tables
         var table = new Table();
         foreach (var (header, align) in columns)
         {
-            table.AddColumn(new TableColumn(new Text(header)) { Alignment = align, NoWrap = false });
+            table.AddColumn(new TableColumn(new Text(header)) { Alignment = align });
         }
 
         return table;
