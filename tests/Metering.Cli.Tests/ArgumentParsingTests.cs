@@ -1,31 +1,36 @@
+using System.CommandLine;
+using Metering.Cli.CommandLine;
 using Metering.Cli.Tests.Infrastructure;
 
 namespace Metering.Cli.Tests;
 
 /// <summary>
 /// Every command refuses a missing required option or argument and a malformed value with exit code 2 and a message
-/// that names the option. No server is called: these fail before a client is needed (and before the missing key).
+/// that names the option, on stderr as <c>metering &lt;command&gt;: &lt;message&gt;</c> and a pointer to the command's
+/// help. Structural errors (unknown, missing or repeated options and arguments) are System.CommandLine's messages; the
+/// values are read by the commands' own parsers, whose messages show the expected form. No server is called: these fail
+/// before a client is needed (and before the missing key).
 /// </summary>
 public sealed class ArgumentParsingTests
 {
     [Theory]
     // hosts
-    [InlineData("hosts create", "--name is required", "hosts", "create", "aws")]
-    [InlineData("hosts create", "missing argument <host-id>", "hosts", "create", "--name", "AWS")]
-    [InlineData("hosts create", "--name needs a value", "hosts", "create", "aws", "--name")]
+    [InlineData("hosts create", "Option '--name' is required.", "hosts", "create", "aws")]
+    [InlineData("hosts create", "Required argument 'host-id' missing for command: 'create'.", "hosts", "create", "--name", "AWS")]
+    [InlineData("hosts create", "Required argument missing for option: '--name'.", "hosts", "create", "aws", "--name")]
     [InlineData("hosts create", "--name needs a non-empty value", "hosts", "create", "aws", "--name", "")]
-    [InlineData("hosts create", "--name was given more than once", "hosts", "create", "aws", "--name", "A", "--name", "B")]
-    [InlineData("hosts list", "'metering hosts list' takes no arguments, got 'all'", "hosts", "list", "all")]
+    [InlineData("hosts create", "Option '--name' expects a single argument but 2 were provided.", "hosts", "create", "aws", "--name", "A", "--name", "B")]
+    [InlineData("hosts list", "Unrecognized command or argument 'all'.", "hosts", "list", "all")]
     // keys
-    [InlineData("keys create", "--role is required", "keys", "create")]
+    [InlineData("keys create", "Option '--role' is required.", "keys", "create")]
     [InlineData("keys create", "--role must be one of host, billing, admin; not 'root'", "keys", "create", "--role", "root")]
     [InlineData("keys create", "--host is required with --role host", "keys", "create", "--role", "host")]
     [InlineData("keys create", "--host is only for --role host", "keys", "create", "--role", "billing", "--host", "aws")]
-    [InlineData("keys create", "--secret-only is a flag and takes no value (got 'yes')", "keys", "create", "--role", "admin", "--secret-only=yes")]
-    [InlineData("keys revoke", "missing argument <key-id>", "keys", "revoke")]
+    [InlineData("keys create", "Unrecognized command or argument 'yes'.", "keys", "create", "--role", "admin", "--secret-only=yes")]
+    [InlineData("keys revoke", "Required argument 'key-id' missing for command: 'revoke'.", "keys", "revoke")]
     // usage
-    [InlineData("usage", "--from is required", "usage", "--to", "2026-12-01")]
-    [InlineData("usage", "--to is required", "usage", "--from", "2026-11-01")]
+    [InlineData("usage", "Option '--from' is required.", "usage", "--to", "2026-12-01")]
+    [InlineData("usage", "Option '--to' is required.", "usage", "--from", "2026-11-01")]
     [InlineData("usage", "--from must be a date (2026-11-01), a month (2026-11) or a UTC time (2026-11-01T08:00Z), not 'yesterday'", "usage", "--from", "yesterday", "--to", "2026-12-01")]
     [InlineData("usage", "--to must be a whole UTC hour (usage is counted per hour), not '2026-12-01T08:30Z'", "usage", "--from", "2026-11-01", "--to", "2026-12-01T08:30Z")]
     [InlineData("usage", "--to (2026-11-01T00:00Z) must be after --from (2026-12-01T00:00Z)", "usage", "--from", "2026-12", "--to", "2026-11")]
@@ -34,7 +39,7 @@ public sealed class ArgumentParsingTests
     [InlineData("usage", "--by must be one of host, model; not 'region'", "usage", "--from", "2026-11", "--to", "2026-12", "--by", "host,region")]
     [InlineData("usage", "--by names 'host' twice", "usage", "--from", "2026-11", "--to", "2026-12", "--by", "host", "--by", "host")]
     [InlineData("usage", "--host has an empty item in 'aws,,azure'", "usage", "--from", "2026-11", "--to", "2026-12", "--host", "aws,,azure")]
-    [InlineData("usage", "unknown option '--hosts' for 'metering usage'; did you mean --host?", "usage", "--hosts", "aws")]
+    [InlineData("usage", "Unrecognized command or argument '--hosts'.", "usage", "--from", "2026-11", "--to", "2026-12", "--hosts", "aws")]
     // agreements
     [InlineData("agreements set", "--host is required (or give the whole agreement with --file)", "agreements", "set", "--effective", "2026-10", "--currency", "USD", "--basis", "reported", "--tier", "0=10")]
     [InlineData("agreements set", "--effective is required", "agreements", "set", "--host", "aws", "--currency", "USD", "--basis", "reported", "--tier", "0=10")]
@@ -52,10 +57,10 @@ public sealed class ArgumentParsingTests
     [InlineData("agreements set", "--tier must be from=percent, e.g. 0=10 or 1000000=15; not '10'", "agreements", "set", "--host", "aws", "--effective", "2026-10", "--currency", "USD", "--basis", "reported", "--tier", "10")]
     [InlineData("agreements set", "--tier '0=150': the percent must be between 0 and 100", "agreements", "set", "--host", "aws", "--effective", "2026-10", "--currency", "USD", "--basis", "reported", "--tier", "0=150")]
     [InlineData("agreements set", "--minimum must be a non-negative decimal such as 0.15 or 1000000 (digits and at most one '.'), not '-5'", "agreements", "set", "--host", "aws", "--effective", "2026-10", "--currency", "USD", "--basis", "reported", "--tier", "0=10", "--minimum", "-5")]
-    [InlineData("agreements set", "--file cannot be combined with --host", "agreements", "set", "--file", "agreement.json", "--host", "aws")]
+    [InlineData("agreements set", "--file cannot read 'no-such-agreement.json'", "agreements", "set", "--file", "no-such-agreement.json")]
     [InlineData("agreements list", "--in-force must be a month written YYYY-MM", "agreements", "list", "--in-force", "October")]
     // settlement
-    [InlineData("settle", "--period is required", "settle")]
+    [InlineData("settle", "Option '--period' is required.", "settle")]
     [InlineData("settle", "--period must be a month written YYYY-MM (e.g. 2026-10), not '2026-1'", "settle", "--period", "2026-1")]
     [InlineData("statements list", "--status must be one of draft, final; not 'open'", "statements", "list", "--status", "open")]
     [InlineData("statements list", "--period must be a month written YYYY-MM", "statements", "list", "--period", "10/2026")]
@@ -63,8 +68,8 @@ public sealed class ArgumentParsingTests
     [InlineData("statements show", "--period is required with --host", "statements", "show", "--host", "aws")]
     [InlineData("statements show", "--host is required with --period", "statements", "show", "--period", "2026-10")]
     [InlineData("statements show", "give either <statement-id> or --host with --period, not both", "statements", "show", "st_1", "--host", "aws")]
-    [InlineData("statements finalize", "missing argument <statement-id>", "statements", "finalize")]
-    [InlineData("statements export", "--format is required", "statements", "export", "st_1")]
+    [InlineData("statements finalize", "Required argument 'statement-id' missing for command: 'finalize'.", "statements", "finalize")]
+    [InlineData("statements export", "Option '--format' is required.", "statements", "export", "st_1")]
     [InlineData("statements export", "--format must be one of csv, json; not 'table'", "statements", "export", "st_1", "--format", "table")]
     [InlineData("statements export", "missing <statement-id> (or --period <YYYY-MM>)", "statements", "export", "--format", "csv")]
     [InlineData("statements export", "--period is required with --host or --status", "statements", "export", "--host", "aws", "--format", "csv")]
@@ -73,6 +78,8 @@ public sealed class ArgumentParsingTests
     [InlineData("demo", "--seconds must be a whole number from 1 to 3,600, not '0'", "demo", "--seconds", "0")]
     [InlineData("demo", "--gateways must be a whole number from 1 to 64, not 'two'", "demo", "--gateways", "two")]
     [InlineData("health", "--service must be one of metering, settlement, all; not 'redis'", "health", "--service", "redis")]
+    [InlineData("health", "--wait must be a whole number from 1 to 3,600, not '-1'", "health", "--wait=-1")]
+    [InlineData("hosts list", "--format must be one of table, csv, json; not 'yaml'", "hosts", "list", "--format", "yaml")]
     public async Task BadCommandLine_ExitsWithUsageErrorNamingTheOption(string command, string message, params string[] args)
     {
         var run = await MeteringCli.RunAsync(args);
@@ -83,19 +90,38 @@ public sealed class ArgumentParsingTests
         Assert.Empty(run.Out);
     }
 
+    [Fact]
+    public async Task FileWithTermOptions_IsRefused()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"agreement-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, """{"host_id": "aws", "effective_month": "2026-10", "currency": "USD", "revenue_basis": "REVENUE_BASIS_REPORTED"}""");
+        try
+        {
+            var run = await MeteringCli.RunAsync("agreements", "set", "--file", path, "--host", "aws");
+
+            Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
+            Assert.Contains("metering agreements set: --file cannot be combined with --host: the file holds the whole agreement", run.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Theory]
-    [InlineData("'bill' is not a metering command; see 'metering --help'", "bill")]
-    [InlineData("'delete' is not a subcommand of 'metering hosts'; choose one of: create, list", "hosts", "delete")]
-    [InlineData("'metering keys' needs a subcommand: create, revoke", "keys")]
-    [InlineData("'metering statements' needs a subcommand before '--period': list, show, finalize, export", "statements", "--period", "2026-10")]
-    [InlineData("unknown option '--verbose' before the command; see 'metering --help'", "--verbose", "hosts", "list")]
-    [InlineData("--key needs a value", "hosts", "list", "--key")]
+    [InlineData("metering: Unrecognized command or argument 'bill'.", "bill")]
+    [InlineData("metering hosts: Unrecognized command or argument 'delete'.", "hosts", "delete")]
+    [InlineData("metering keys: a subcommand is needed: create, revoke", "keys")]
+    [InlineData("metering statements: Unrecognized command or argument '--period'.", "statements", "--period", "2026-10")]
+    [InlineData("metering hosts list: Unrecognized command or argument '--verbose'.", "--verbose", "hosts", "list")]
+    [InlineData("metering hosts list: Required argument missing for option: '--key'.", "hosts", "list", "--key")]
     public async Task UnknownCommandOrOption_IsNamed(string message, params string[] args)
     {
         var run = await MeteringCli.RunAsync(args);
 
         Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
         Assert.Contains(message, run.Error, StringComparison.Ordinal);
+        Assert.Empty(run.Out);
     }
 
     [Fact]
@@ -117,6 +143,39 @@ public sealed class ArgumentParsingTests
     }
 
     [Fact]
+    public void GlobalOptions_CommandLineBeatsEnvironmentBeatsDefault()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["METERING_API_KEY"] = "from-env",
+            ["METERING_ADDRESS"] = "http://env:1",
+            ["METERING_SETTLEMENT_ADDRESS"] = "http://settlement-env:2",
+        };
+
+        var given = Resolve(environment, "--key=from-args", "hosts", "list", "--address", "https://metering.example:443");
+        var fromEnvironment = Resolve(environment, "hosts", "list");
+        var defaults = Resolve([], "hosts", "list");
+
+        Assert.Equal(new GlobalOptions(new Uri("https://metering.example:443"), new Uri("http://settlement-env:2"), "from-args"), given);
+        Assert.Equal("https://metering.example:443", given.Address.OriginalString);
+        Assert.Equal(new GlobalOptions(new Uri("http://env:1"), new Uri("http://settlement-env:2"), "from-env"), fromEnvironment);
+        Assert.Equal("http://127.0.0.1:50051", defaults.Address.OriginalString);
+        Assert.Equal("http://127.0.0.1:50052", defaults.SettlementAddress.OriginalString);
+        Assert.Null(defaults.Key);
+    }
+
+    [Fact]
+    public async Task EnvironmentAddress_IsWhereTheCommandCalls()
+    {
+        var run = await MeteringCli.RunAsync(
+            new Dictionary<string, string> { ["METERING_API_KEY"] = "k", ["METERING_SETTLEMENT_ADDRESS"] = "http://127.0.0.1:9" },
+            "statements", "list");
+
+        Assert.Equal(ExitCodes.Failed, run.ExitCode);
+        Assert.Contains("is the settlement service running at http://127.0.0.1:9? (set --settlement-address or METERING_SETTLEMENT_ADDRESS)", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BadAddressOption_NamesTheOption()
     {
         var run = await MeteringCli.RunAsync("settle", "--period", "2026-10", "--settlement-address", "ftp://x");
@@ -131,6 +190,22 @@ public sealed class ArgumentParsingTests
         var run = await MeteringCli.RunAsync();
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
-        Assert.Contains("Usage: metering <command> [arguments] [options]", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  metering [command] [options]", run.Error.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Empty(run.Out);
+    }
+
+    private static GlobalOptions Resolve(Dictionary<string, string> environment, params string[] args)
+    {
+        var globals = new GlobalOptionSet(name => environment.GetValueOrDefault(name));
+        var root = new RootCommand();
+        foreach (var option in globals.All)
+        {
+            root.Options.Add(option);
+        }
+
+        root.Subcommands.Add(new Command("hosts") { Subcommands = { new Command("list") } });
+        var parse = root.Parse(args);
+        Assert.Empty(parse.Errors);
+        return globals.Resolve(parse);
     }
 }

@@ -97,6 +97,75 @@ public sealed partial class CliEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HostsList_FormatsCsvJsonAndPlainTable()
+    {
+        var admin = Environment(MeteringServiceHost.AdminKey);
+        Assert.Equal(ExitCodes.Ok, (await MeteringCli.RunAsync(admin, "hosts", "create", "csv-host", "--name", "Csv, \"quoted\" Host")).ExitCode);
+
+        var csv = await MeteringCli.RunAsync(admin, "hosts", "list", "--format", "csv");
+        var json = await MeteringCli.RunAsync(admin, "hosts", "list", "--format=json");
+        var plain = await MeteringCli.RunAsync(admin, "hosts", "list");
+        var terminal = await MeteringCli.RunInTerminalAsync(admin, "hosts", "list");
+
+        Assert.True(csv.ExitCode == ExitCodes.Ok, csv.ToString());
+        Assert.Matches("^host_id,display_name,created_at\n(.*\n)*csv-host,\"Csv, \"\"quoted\"\" Host\",\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z\n", csv.Out);
+        Assert.True(json.ExitCode == ExitCodes.Ok, json.ToString());
+        using (var document = System.Text.Json.JsonDocument.Parse(json.Out))
+        {
+            var host = document.RootElement.GetProperty("hosts").EnumerateArray().Single(h => h.GetProperty("host_id").GetString() == "csv-host");
+            Assert.Equal("Csv, \"quoted\" Host", host.GetProperty("display_name").GetString());
+        }
+
+        Assert.True(plain.ExitCode == ExitCodes.Ok, plain.ToString());
+        Assert.Matches(@"(?m)^Host\s+Name\s+Created$", plain.Out);
+        Assert.Matches(@"(?m)^-+  -+  -+$", plain.Out);
+        Assert.DoesNotContain("\u001b[", plain.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(plain.Out, c => c is >= '\u2500' and <= '\u257f');
+        Assert.True(terminal.ExitCode == ExitCodes.Ok, terminal.ToString());
+        Assert.Contains("╭", terminal.Out, StringComparison.Ordinal);
+        Assert.Contains("csv-host", terminal.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UsageErrorAndServerError_HaveTheirExitCodes()
+    {
+        var admin = Environment(MeteringServiceHost.AdminKey);
+
+        var usage = await MeteringCli.RunAsync(admin, "hosts", "create", "exit-code-host");
+        var server = await MeteringCli.RunAsync(admin, "keys", "revoke", "k_doesnotexist");
+        var unreachable = await MeteringCli.RunAsync(admin, "statements", "list");
+
+        Assert.Equal(ExitCodes.Usage, usage.ExitCode);
+        Assert.Contains("metering hosts create: Option '--name' is required.", usage.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Failed, server.ExitCode);
+        Assert.Matches(@"^error: (NOT_FOUND|INVALID_ARGUMENT) \(\d+\): ", server.Error);
+        Assert.Equal(ExitCodes.Failed, unreachable.ExitCode);
+        Assert.StartsWith("error: UNAVAILABLE (14): ", unreachable.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UsageInATerminal_KeepsStandardOutputForTheRows()
+    {
+        var admin = Environment(MeteringServiceHost.AdminKey);
+        var now = DateTimeOffset.UtcNow;
+        var from = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
+        string[] args =
+        [
+            "usage", "--from", from.ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture),
+            "--to", from.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture), "--host", "nobody", "--format", "csv",
+        ];
+
+        var redirected = await MeteringCli.RunAsync(admin, args);
+        var terminal = await MeteringCli.RunInTerminalAsync(admin, args);
+
+        Assert.True(redirected.ExitCode == ExitCodes.Ok, redirected.ToString());
+        Assert.Equal("bucket_start,host_id,model,input_tokens,output_tokens,requests,billed_micros\n", redirected.Out);
+        Assert.Empty(redirected.Error);
+        Assert.True(terminal.ExitCode == ExitCodes.Ok, terminal.ToString());
+        Assert.Equal(redirected.Out, terminal.Out);
+    }
+
+    [Fact]
     public async Task InvalidHostId_PrintsCodeMessageAndFieldViolations()
     {
         var run = await MeteringCli.RunAsync(Environment(MeteringServiceHost.AdminKey), "hosts", "create", "Bad_Host", "--name", "Bad");

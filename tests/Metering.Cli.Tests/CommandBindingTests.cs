@@ -1,6 +1,6 @@
+using System.CommandLine;
 using Google.Protobuf.WellKnownTypes;
 using Metering.Cli.Commands;
-using Metering.Cli.Parsing;
 using Metering.Cli.Rendering;
 using Metering.Cli.Tests.Infrastructure;
 using Metering.Contracts.V1;
@@ -13,9 +13,9 @@ public sealed class CommandBindingTests
     [Fact]
     public void Usage_AllOptions_BecomeOneRequest()
     {
-        var query = UsageCommand.Bind(MeteringCli.Parse(
+        var query = Bind((UsageCommand c, ParseResult p) => c.Bind(p), 
             "usage", "--from", "2026-11-01", "--to=2026-12-01T00:00Z", "--host", "aws", "--host", "azure,groq,aws",
-            "--model", "llama-3.1-8b", "--by", "host,model", "--granularity", "DAY", "--format", "csv"));
+            "--model", "llama-3.1-8b", "--by", "host,model", "--granularity", "DAY", "--format", "csv");
 
         var request = query.Request;
         Assert.Equal(Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero)), request.StartTime);
@@ -31,7 +31,7 @@ public sealed class CommandBindingTests
     [Fact]
     public void Usage_MonthsAndOffsets_AreUtcHours()
     {
-        var query = UsageCommand.Bind(MeteringCli.Parse("usage", "--from", "2026-11", "--to", "2026-11-01T10:00+02:00"));
+        var query = Bind((UsageCommand c, ParseResult p) => c.Bind(p), "usage", "--from", "2026-11", "--to", "2026-11-01T10:00+02:00");
 
         Assert.Equal(new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc), query.Request.StartTime.ToDateTime());
         Assert.Equal(new DateTime(2026, 11, 1, 8, 0, 0, DateTimeKind.Utc), query.Request.EndTime.ToDateTime());
@@ -43,9 +43,9 @@ public sealed class CommandBindingTests
     [Fact]
     public void AgreementsSet_Options_BecomeAgreement()
     {
-        var agreement = AgreementsSetCommand.Bind(MeteringCli.Parse(
+        var agreement = Bind((AgreementsSetCommand c, ParseResult p) => c.Bind(p), 
             "agreements", "set", "--host", "aws", "--effective", "2026-10", "--currency", "usd", "--basis", "rate-card",
-            "--rate", "llama-3.1-70b=0.90,0.90,0", "--rate", "*=0.2, 0.6 ,0.05", "--tier", "0=10", "--tier", "1000000=15", "--minimum", "500"));
+            "--rate", "llama-3.1-70b=0.90,0.90,0", "--rate", "*=0.2, 0.6 ,0.05", "--tier", "0=10", "--tier", "1000000=15", "--minimum", "500");
 
         Assert.Equal("aws", agreement.HostId);
         Assert.Equal("2026-10", agreement.EffectiveMonth);
@@ -63,8 +63,8 @@ public sealed class CommandBindingTests
     [Fact]
     public void AgreementsSet_Reported_HasNoRateCardAndNoMinimum()
     {
-        var agreement = AgreementsSetCommand.Bind(MeteringCli.Parse(
-            "agreements", "set", "--host", "groq", "--effective", "2026-10", "--currency", "EUR", "--basis", "reported", "--tier", "0=12.5"));
+        var agreement = Bind((AgreementsSetCommand c, ParseResult p) => c.Bind(p), 
+            "agreements", "set", "--host", "groq", "--effective", "2026-10", "--currency", "EUR", "--basis", "reported", "--tier", "0=12.5");
 
         Assert.Equal(RevenueBasis.Reported, agreement.RevenueBasis);
         Assert.Empty(agreement.RateCard);
@@ -84,7 +84,7 @@ public sealed class CommandBindingTests
             """);
         try
         {
-            var agreement = AgreementsSetCommand.Bind(MeteringCli.Parse("agreements", "set", "--file", path));
+            var agreement = Bind((AgreementsSetCommand c, ParseResult p) => c.Bind(p), "agreements", "set", "--file", path);
 
             Assert.Equal("aws", agreement.HostId);
             Assert.Equal(RevenueBasis.RateCard, agreement.RevenueBasis);
@@ -98,15 +98,17 @@ public sealed class CommandBindingTests
     }
 
     [Fact]
-    public void AgreementsSet_FileNotAnAgreement_NamesTheFile()
+    public async Task AgreementsSet_FileNotAnAgreement_NamesTheFile()
     {
         var path = Path.Combine(Path.GetTempPath(), $"agreement-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, """{"host": "aws"}""");
         try
         {
-            var error = MeteringCli.BindError(a => AgreementsSetCommand.Bind(a), "agreements", "set", "--file", path);
+            var run = await MeteringCli.RunAsync("agreements", "set", "--file", path);
 
-            Assert.StartsWith($"--file '{path}' is not a metering.v1.Agreement in JSON", error.Message, StringComparison.Ordinal);
+            Assert.Equal(ExitCodes.Usage, run.ExitCode);
+            Assert.Contains($"metering agreements set: --file '{path}' is not a metering.v1.Agreement in JSON", run.Error, StringComparison.Ordinal);
+
         }
         finally
         {
@@ -117,7 +119,7 @@ public sealed class CommandBindingTests
     [Fact]
     public void KeysCreate_HostRole_BindsHostAndDescription()
     {
-        var request = KeysCreateCommand.Bind(MeteringCli.Parse("keys", "create", "--role", "host", "--host", "aws", "--description", "eu-west-1 gateway"));
+        var request = Bind((KeysCreateCommand c, ParseResult p) => c.Bind(p), "keys", "create", "--role", "host", "--host", "aws", "--description", "eu-west-1 gateway");
 
         Assert.Equal(new CreateApiKeyRequest { Role = Role.Host, HostId = "aws", Description = "eu-west-1 gateway" }, request);
     }
@@ -125,16 +127,16 @@ public sealed class CommandBindingTests
     [Fact]
     public void StatementsShow_ByIdOrByHostPeriod()
     {
-        Assert.Equal("st_1", StatementsShowCommand.BindSelector(MeteringCli.Parse("statements", "show", "st_1")).StatementId);
+        Assert.Equal("st_1", Bind((StatementsShowCommand c, ParseResult p) => c.BindSelector(p), "statements", "show", "st_1").StatementId);
 
-        var byHost = StatementsShowCommand.BindSelector(MeteringCli.Parse("statements", "show", "--host", "aws", "--period", "2026-10"));
+        var byHost = Bind((StatementsShowCommand c, ParseResult p) => c.BindSelector(p), "statements", "show", "--host", "aws", "--period", "2026-10");
         Assert.Equal(new HostPeriod { HostId = "aws", Period = "2026-10" }, byHost.HostPeriod);
     }
 
     [Fact]
     public void StatementsExport_Period_ListsThatMonth()
     {
-        var (one, many, format) = StatementsExportCommand.Bind(MeteringCli.Parse("statements", "export", "--period", "2026-10", "--host", "aws,azure", "--status", "final", "--format", "json"));
+        var (one, many, format) = Bind((StatementsExportCommand c, ParseResult p) => c.Bind(p), "statements", "export", "--period", "2026-10", "--host", "aws,azure", "--status", "final", "--format", "json");
 
         Assert.Null(one);
         Assert.NotNull(many);
@@ -148,7 +150,7 @@ public sealed class CommandBindingTests
     [Fact]
     public void Settle_PeriodAndHosts()
     {
-        var request = SettleCommand.Bind(MeteringCli.Parse("settle", "--period", "2026-10", "--host", "aws,azure", "--host", "groq"));
+        var request = Bind((SettleCommand c, ParseResult p) => c.Bind(p), "settle", "--period", "2026-10", "--host", "aws,azure", "--host", "groq");
 
         Assert.Equal("2026-10", request.Period);
         Assert.Equal(["aws", "azure", "groq"], request.HostIds);
@@ -157,7 +159,7 @@ public sealed class CommandBindingTests
     [Fact]
     public void StatementsFinalize_AllowUnpricedFlag()
     {
-        var request = StatementsFinalizeCommand.Bind(MeteringCli.Parse("statements", "finalize", "st_9", "--allow-unpriced"));
+        var request = Bind((StatementsFinalizeCommand c, ParseResult p) => c.Bind(p), "statements", "finalize", "st_9", "--allow-unpriced");
 
         Assert.Equal("st_9", request.StatementId);
         Assert.True(request.AllowUnpriced);
@@ -166,39 +168,44 @@ public sealed class CommandBindingTests
     [Fact]
     public void Demo_Defaults()
     {
-        var options = DemoCommand.Bind(MeteringCli.Parse("demo"));
+        var options = Bind((DemoCommand c, ParseResult p) => c.Bind(p), "demo");
 
         Assert.Equal(TimeSpan.FromSeconds(20), options.Duration);
         Assert.Equal(2, options.GatewaysPerHost);
     }
 
     [Fact]
-    public void GlobalOptions_CommandLineBeatsEnvironmentBeatsDefault()
+    public void DoubleDash_EndsOptions()
     {
-        var outcome = CommandLineParser.Parse(["--key=from-args", "hosts", "list", "--address", "https://metering.example:443"], CommandCatalog.Default());
-        var environment = new Dictionary<string, string>
-        {
-            ["METERING_API_KEY"] = "from-env",
-            ["METERING_ADDRESS"] = "http://env:1",
-            ["METERING_SETTLEMENT_ADDRESS"] = "http://settlement-env:2",
-        };
+        var request = Bind((KeysRevokeCommand c, ParseResult p) => c.Bind(p), "keys", "revoke", "--", "--odd-id");
 
-        var globals = GlobalOptions.Resolve(outcome.GivenGlobals, name => environment.GetValueOrDefault(name));
-        var defaults = GlobalOptions.Resolve(new Dictionary<string, string>(), _ => null);
-
-        Assert.Equal("from-args", globals.Key);
-        Assert.Equal("https://metering.example:443", globals.Address.OriginalString);
-        Assert.Equal("http://settlement-env:2", globals.SettlementAddress.OriginalString);
-        Assert.Equal("http://127.0.0.1:50051", defaults.Address.OriginalString);
-        Assert.Equal("http://127.0.0.1:50052", defaults.SettlementAddress.OriginalString);
-        Assert.Null(defaults.Key);
+        Assert.Equal("--odd-id", request.KeyId);
     }
 
     [Fact]
-    public void DoubleDash_EndsOptions()
+    public void Demo_DefaultsAreThoseOfMakeRun()
     {
-        var parsed = MeteringCli.Parse("keys", "revoke", "--", "--odd-id");
+        var options = Bind((DemoCommand c, ParseResult p) => c.Bind(p), "demo", "--seconds", "5", "--gateways", "3", "--flush-wait", "7");
 
-        Assert.Equal(["--odd-id"], parsed.Arguments);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Duration);
+        Assert.Equal(3, options.GatewaysPerHost);
+        Assert.Equal(TimeSpan.FromSeconds(7), options.FlushWait);
+    }
+
+    [Fact]
+    public void Lists_AreListedInOrderWithoutDuplicates()
+    {
+        var (request, format) = Bind((StatementsListCommand c, ParseResult p) => c.Bind(p), "statements", "list", "--host", "groq,aws", "--host=azure", "--host", "aws", "--status", "DRAFT", "--format", "json");
+
+        Assert.Equal(["groq", "aws", "azure"], request.HostIds);
+        Assert.Equal(StatementStatus.Draft, request.Status);
+        Assert.Equal(ExportFormat.Json, format);
+    }
+
+    private static TResult Bind<TCommand, TResult>(Func<TCommand, ParseResult, TResult> bind, params string[] args)
+        where TCommand : CliCommand
+    {
+        var (command, parse) = MeteringCli.Parse<TCommand>(args);
+        return bind(command, parse);
     }
 }

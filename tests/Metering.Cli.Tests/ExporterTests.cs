@@ -119,10 +119,37 @@ public sealed class ExporterTests
         new() { HostId = "az,ure", BucketStart = Timestamp.FromDateTime(new DateTime(2026, 11, 27, 9, 0, 0, DateTimeKind.Utc)), InputTokens = 10, Requests = 1 },
     ];
 
-    private static string Write(Action<TextWriter> write)
+    [Fact]
+    public void UsageTable_InATerminal_IsASpectreTableWithBoxBorders()
+    {
+        var plain = Write(w => UsageWriter.Write(w, Rows(), [UsageGroupBy.Host], Granularity.Hour, ExportFormat.Table));
+        var terminal = System.Text.RegularExpressions.Regex.Replace(
+            Write(w => UsageWriter.Write(w, Rows()[..1], [UsageGroupBy.Host], Granularity.Total, ExportFormat.Table), terminal: true),
+            "\u001b\\[[0-9;]*m",
+            string.Empty);
+
+        Assert.Contains("╭", terminal, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^│ Host │ Input tokens │ Output tokens │ Requests │   Billed │$", terminal);
+        Assert.Matches(@"(?m)^│ aws  │        1,200 │           300 │        4 │ 1.500000 │$", terminal);
+        Assert.DoesNotContain("\u001b[", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain(plain, c => c is >= '\u2500' and <= '\u257f');
+    }
+
+    [Fact]
+    public void CsvAndJson_AreTheSameInATerminal()
+    {
+        foreach (var format in new[] { ExportFormat.Csv, ExportFormat.Json })
+        {
+            Assert.Equal(
+                Write(w => StatementExporter.Write(w, [Statements.RateCard()], format)),
+                Write(w => StatementExporter.Write(w, [Statements.RateCard()], format), terminal: true));
+        }
+    }
+
+    private static string Write(Action<ConsoleView> write, bool terminal = false)
     {
         using var writer = new StringWriter { NewLine = "\n" };
-        write(writer);
+        write(new ConsoleView(writer, terminal));
         return writer.ToString();
     }
 }

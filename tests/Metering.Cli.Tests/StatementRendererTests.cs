@@ -20,7 +20,7 @@ public sealed class StatementRendererTests
     private static string Render(Contracts.V1.Statement statement)
     {
         using var writer = new StringWriter { NewLine = "\n" };
-        StatementRenderer.Write(writer, statement);
+        StatementRenderer.Write(new ConsoleView(writer, isTerminal: false), statement);
         return writer.ToString();
     }
 

@@ -1,45 +1,37 @@
-using Metering.Cli.Parsing;
+using System.CommandLine;
+using Metering.Cli.CommandLine;
 using Metering.Cli.Rendering;
 using Metering.Contracts.V1;
 
 namespace Metering.Cli.Commands;
 
 /// <summary><c>metering agreements list [--host H] [--in-force YYYY-MM]</c>: every page of SettlementService.ListAgreements.</summary>
-internal sealed class AgreementsListCommand : ICliCommand
+internal sealed class AgreementsListCommand : CliCommand
 {
-    public CommandSpec Spec { get; } = new("agreements list", "list agreements, replaced ones included (BILLING or ADMIN key)")
-    {
-        Options =
-        [
-            new("--host", "host-id", "only these hosts (comma-separated or repeated)", Repeatable: true),
-            new("--in-force", "YYYY-MM", "only the agreement in force in that month, per host"),
-            new("--format", "table|json", "output format; default table"),
-        ],
-        Examples = ["metering agreements list --host aws", "metering agreements list --in-force 2026-11 --format json"],
-        Target = ServiceTarget.Settlement,
-    };
+    private readonly Option<IReadOnlyList<string>> _hosts;
+    private readonly Option<string> _inForce;
+    private readonly ChoiceOption<ExportFormat> _format;
 
-    private static readonly IReadOnlyDictionary<string, ExportFormat> Formats = new Dictionary<string, ExportFormat>(StringComparer.Ordinal)
+    public AgreementsListCommand()
+        : base("agreements list", "list agreements, replaced ones included (BILLING or ADMIN key)")
     {
-        ["table"] = ExportFormat.Table,
-        ["json"] = ExportFormat.Json,
-    };
-
-    public static (ListAgreementsRequest Request, ExportFormat Format) Bind(ParsedCommand args)
-    {
-        var request = new ListAgreementsRequest { PageSize = 1000 };
-        request.HostIds.AddRange(args.Values("--host", splitCommas: true).Distinct(StringComparer.Ordinal));
-        if (args.Value("--in-force") is { } month)
-        {
-            request.InForceMonth = Values.Month(args, "--in-force", month);
-        }
-
-        return (request, args.Choice("--format", Formats, ExportFormat.Table));
+        _hosts = Add(CliOptions.Names("--host", "host-id", "only these hosts"));
+        _inForce = Add(CliOptions.Month("--in-force", "only the agreement in force in that month, per host"));
+        _format = Add(CliOptions.Format());
+        Examples = ["metering agreements list --host aws", "metering agreements list --in-force 2026-11 --format json"];
+        Target = ServiceTarget.Settlement;
     }
 
-    public async Task<int> RunAsync(ParsedCommand args, CliContext context, CancellationToken cancellationToken)
+    public (ListAgreementsRequest Request, ExportFormat Format) Bind(ParseResult parse)
     {
-        var (request, format) = Bind(args);
+        var request = new ListAgreementsRequest { PageSize = 1000, InForceMonth = parse.GetValue(_inForce) ?? string.Empty };
+        request.HostIds.AddRange(parse.GetValue(_hosts) ?? []);
+        return (request, _format.Get(parse));
+    }
+
+    public override async Task<int> RunAsync(ParseResult parse, CliContext context, CancellationToken cancellationToken)
+    {
+        var (request, format) = Bind(parse);
         var agreements = new List<Agreement>();
         do
         {
@@ -49,17 +41,25 @@ internal sealed class AgreementsListCommand : ICliCommand
         }
         while (request.PageToken.Length > 0);
 
-        if (format == ExportFormat.Json)
+        switch (format)
         {
-            ProtoJson.WriteArray(context.Out, "agreements", agreements);
-        }
-        else if (agreements.Count == 0)
-        {
-            context.Out.WriteLine("No agreements match; create one with 'metering agreements set'.");
-        }
-        else
-        {
-            AgreementRenderer.WriteTable(context.Out, agreements);
+            case ExportFormat.Json:
+                ProtoJson.WriteArray(context.Out, "agreements", agreements);
+                break;
+            case ExportFormat.Csv:
+                AgreementRenderer.WriteCsv(context.Out, agreements);
+                break;
+            default:
+                if (agreements.Count == 0)
+                {
+                    context.Out.WriteLine("No agreements match; create one with 'metering agreements set'.");
+                }
+                else
+                {
+                    AgreementRenderer.WriteTable(context.Output, agreements);
+                }
+
+                break;
         }
 
         return ExitCodes.Ok;

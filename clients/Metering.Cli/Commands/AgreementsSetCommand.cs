@@ -1,25 +1,58 @@
+using System.CommandLine;
 using System.Globalization;
 using Google.Protobuf;
-using Metering.Cli.Parsing;
+using Metering.Cli.CommandLine;
 using Metering.Cli.Rendering;
 using Metering.Contracts.V1;
 
 namespace Metering.Cli.Commands;
 
 /// <summary><c>metering agreements set ...</c>: SettlementService.UpsertAgreement, from options or a JSON file.</summary>
-internal sealed class AgreementsSetCommand : ICliCommand
+internal sealed class AgreementsSetCommand : CliCommand
 {
-    private static readonly string[] TermOptions = ["--host", "--effective", "--currency", "--basis", "--rate", "--tier", "--minimum"];
+    private readonly Option<string> _host;
+    private readonly Option<string> _effective;
+    private readonly Option<string> _currency;
+    private readonly ChoiceOption<RevenueBasis> _basis;
+    private readonly Option<IReadOnlyList<RateCardEntry>> _rates;
+    private readonly Option<IReadOnlyList<ShareTier>> _tiers;
+    private readonly Option<string> _minimum;
+    private readonly Option<Agreement> _file;
+    private readonly ChoiceOption<ExportFormat> _format;
 
-    public CommandSpec Spec { get; } = new("agreements set", "create or replace a host's agreement from a month on (ADMIN key)")
+    public AgreementsSetCommand()
+        : base("agreements set", "create or replace a host's agreement from a month on (ADMIN key)")
     {
-        UsageLines =
-        [
-            "agreements set --host <host-id> --effective <YYYY-MM> --currency <ISO> --basis rate-card|reported\n" +
-            "                [--rate <model=in,out,req>]... --tier <from=percent>... [--minimum <amount>]",
-            "agreements set --file <agreement.json>",
-        ],
-        Description = """
+        _host = Add(CliOptions.Text("--host", "host-id", "the host"));
+        _effective = Add(CliOptions.Month("--effective", "first month the agreement applies to"));
+        _currency = Add(CliOptions.Single("--currency", "ISO", "ISO 4217 code of every amount (USD, EUR)", Values.Currency));
+        _basis = Add(new ChoiceOption<RevenueBasis>("--basis", "how gross revenue is computed", Choices.Bases));
+        _rates = Add(CliOptions.List(
+            "--rate",
+            "model=in,out,req",
+            "prices per 1M input tokens, per 1M output tokens, per 1K requests; model '*' prices every model without its own entry (rate-card only)",
+            (_, text) => ParseRate(text),
+            commaSeparated: false));
+        var parseRates = _rates.CustomParser!;
+        _rates.CustomParser = result => CliOptions.Parse(result, () =>
+        {
+            var rates = parseRates(result) ?? [];
+            var twice = rates.GroupBy(r => r.Model, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            return twice is null ? rates : throw new CliUsageException($"--rate gives model '{twice.Key}' twice");
+        });
+        _tiers = Add(CliOptions.List(
+            "--tier",
+            "from=percent",
+            "share of gross revenue from this amount up to the next tier, in percent; the first starts at 0",
+            (_, text) => ParseTier(text),
+            commaSeparated: false));
+        _minimum = Add(CliOptions.Single("--minimum", "amount", "minimum payment per period", (option, text) => Values.Decimal(option, text)));
+        _file = Add(CliOptions.Single("--file", "path", "read the whole agreement from a JSON file instead of the options above", (option, path) => ReadFile(Values.NonEmpty(option, path))));
+        _format = Add(CliOptions.Format());
+        Details = """
+            Usage: metering agreements set --host <host-id> --effective <YYYY-MM> --currency <ISO> --basis rate-card|reported
+                                           [--rate <model=in,out,req>]... --tier <from=percent>... [--minimum <amount>]
+                   metering agreements set --file <agreement.json>
             An agreement applies from the first day of --effective (UTC) until the host's next agreement; setting one for
             the same host and month replaces it. Gross revenue is the usage priced with the rate card (rate-card) or what
             the host reported billing (reported). Share tiers are marginal: --tier 0=10 --tier 1000000=15 owes 10% of the
@@ -29,132 +62,115 @@ internal sealed class AgreementsSetCommand : ICliCommand
                "rate_card": [{"model": "*", "price_per_million_input_tokens": "0.5", "price_per_million_output_tokens": "1.5",
                               "price_per_thousand_requests": "0"}],
                "share_tiers": [{"from_amount": "0", "share_percent": "10"}], "minimum_payment": "500"}
-            """,
-        Options =
-        [
-            new("--host", "host-id", "the host"),
-            new("--effective", "YYYY-MM", "first month the agreement applies to"),
-            new("--currency", "ISO", "ISO 4217 code of every amount (USD, EUR)"),
-            new("--basis", "rate-card|reported", "how gross revenue is computed"),
-            new("--rate", "model=in,out,req", "prices per 1M input tokens, per 1M output tokens, per 1K requests; model '*' prices every model without its own entry (rate-card only)", Repeatable: true),
-            new("--tier", "from=percent", "share of gross revenue from this amount up to the next tier, in percent; the first starts at 0", Repeatable: true),
-            new("--minimum", "amount", "minimum payment per period"),
-            new("--file", "path", "read the whole agreement from a JSON file instead of the options above"),
-        ],
+            """;
         Examples =
         [
             "metering agreements set --host aws --effective 2026-10 --currency USD --basis rate-card \\\n" +
             "      --rate \"llama-3.1-70b=0.90,0.90,0\" --rate \"*=0.20,0.20,0\" --tier 0=10 --tier 1000000=15 --minimum 500",
             "metering agreements set --host groq --effective 2026-10 --currency USD --basis reported --tier 0=12",
             "metering agreements set --file agreement.json",
-        ],
-        Target = ServiceTarget.Settlement,
-    };
+        ];
+        Target = ServiceTarget.Settlement;
+    }
 
-    public static Agreement Bind(ParsedCommand args)
+    public Agreement Bind(ParseResult parse)
     {
-        if (args.Value("--file") is { } path)
+        if (parse.GetValue(_file) is { } fromFile)
         {
-            var conflict = TermOptions.FirstOrDefault(args.Has);
-            if (conflict is not null)
-            {
-                throw args.Error($"--file cannot be combined with {conflict}: the file holds the whole agreement");
-            }
-
-            return ReadFile(args, path);
+            Option[] terms = [_host, _effective, _currency, _basis, _rates, _tiers, _minimum];
+            var conflict = terms.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
+            return conflict is not null
+                ? throw Error($"--file cannot be combined with {conflict.Name}: the file holds the whole agreement")
+                : fromFile;
         }
 
         var agreement = new Agreement
         {
-            HostId = RequiredTerm(args, "--host"),
-            EffectiveMonth = Values.Month(args, "--effective", RequiredTerm(args, "--effective")),
-            Currency = Values.Currency(args, "--currency", RequiredTerm(args, "--currency")),
-            RevenueBasis = args.ParseChoice("--basis", RequiredTerm(args, "--basis"), Choices.Bases),
-            MinimumPayment = args.Value("--minimum") is { } minimum ? Values.Decimal(args, "--minimum", minimum) : string.Empty,
+            HostId = RequiredTerm(parse, _host),
+            EffectiveMonth = RequiredTerm(parse, _effective),
+            Currency = RequiredTerm(parse, _currency),
+            RevenueBasis = _basis.IsGiven(parse) ? _basis.Get(parse) : throw RequiredTermError(_basis),
+            MinimumPayment = parse.GetValue(_minimum) ?? string.Empty,
         };
 
-        var models = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var rate in args.Values("--rate"))
-        {
-            var entry = ParseRate(args, rate);
-            if (!models.Add(entry.Model))
-            {
-                throw args.Error($"--rate gives model '{entry.Model}' twice");
-            }
-
-            agreement.RateCard.Add(entry);
-        }
-
+        agreement.RateCard.AddRange(parse.GetValue(_rates) ?? []);
         if (agreement.RevenueBasis == RevenueBasis.RateCard && agreement.RateCard.Count == 0)
         {
-            throw args.Error("--rate is required with --basis rate-card (at least one, e.g. --rate \"*=0.50,1.50,0\")");
+            throw Error("--rate is required with --basis rate-card (at least one, e.g. --rate \"*=0.50,1.50,0\")");
         }
 
         if (agreement.RevenueBasis == RevenueBasis.Reported && agreement.RateCard.Count > 0)
         {
-            throw args.Error("--rate is not allowed with --basis reported (gross revenue is what the host billed)");
+            throw Error("--rate is not allowed with --basis reported (gross revenue is what the host billed)");
         }
 
-        var tiers = args.Values("--tier");
-        if (tiers.Count == 0)
-        {
-            throw args.Error("--tier is required (at least one, starting at 0, e.g. --tier 0=10)");
-        }
-
-        foreach (var tier in tiers)
-        {
-            agreement.ShareTiers.Add(ParseTier(args, tier));
-        }
-
-        return agreement;
+        agreement.ShareTiers.AddRange(parse.GetValue(_tiers) ?? []);
+        return agreement.ShareTiers.Count > 0
+            ? agreement
+            : throw Error("--tier is required (at least one, starting at 0, e.g. --tier 0=10)");
     }
 
-    public async Task<int> RunAsync(ParsedCommand args, CliContext context, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(ParseResult parse, CliContext context, CancellationToken cancellationToken)
     {
-        var agreement = Bind(args);
+        var agreement = Bind(parse);
+        var format = _format.Get(parse);
         var response = await context.Settlement.Settlement.UpsertAgreementAsync(new UpsertAgreementRequest { Agreement = agreement }, cancellationToken);
-        context.Out.WriteLine(response.Created ? "Created:" : "Replaced the agreement for the same host and month:");
-        AgreementRenderer.WriteDetails(context.Out, response.Agreement);
+        switch (format)
+        {
+            case ExportFormat.Json:
+                ProtoJson.WriteArray(context.Out, "agreements", [response.Agreement]);
+                break;
+            case ExportFormat.Csv:
+                AgreementRenderer.WriteCsv(context.Out, [response.Agreement]);
+                break;
+            default:
+                context.Out.WriteLine(response.Created ? "Created:" : "Replaced the agreement for the same host and month:");
+                AgreementRenderer.WriteDetails(context.Output, response.Agreement);
+                break;
+        }
+
         return ExitCodes.Ok;
     }
 
-    private static string RequiredTerm(ParsedCommand args, string option)
-        => args.Value(option) ?? throw args.Error($"{option} is required (or give the whole agreement with --file)");
+    private string RequiredTerm(ParseResult parse, Option<string> option)
+        => parse.GetValue(option) ?? throw RequiredTermError(option);
 
-    private static RateCardEntry ParseRate(ParsedCommand args, string text)
+    private CliUsageException RequiredTermError(Option option) => Error($"{option.Name} is required (or give the whole agreement with --file)");
+
+    private static RateCardEntry ParseRate(string text)
     {
         var equals = text.IndexOf('=', StringComparison.Ordinal);
         var prices = equals < 0 ? [] : text[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries);
         if (equals <= 0 || prices.Length != 3)
         {
-            throw args.Error($"--rate must be model=in,out,req (prices per 1M input tokens, per 1M output tokens, per 1K requests), e.g. \"llama-3.1-70b=0.90,0.90,0\"; not '{text}'");
+            throw new CliUsageException($"--rate must be model=in,out,req (prices per 1M input tokens, per 1M output tokens, per 1K requests), e.g. \"llama-3.1-70b=0.90,0.90,0\"; not '{text}'");
         }
 
         return new RateCardEntry
         {
             Model = text[..equals].Trim(),
-            PricePerMillionInputTokens = Values.Decimal(args, "--rate", prices[0], $"'{text}': the input price"),
-            PricePerMillionOutputTokens = Values.Decimal(args, "--rate", prices[1], $"'{text}': the output price"),
-            PricePerThousandRequests = Values.Decimal(args, "--rate", prices[2], $"'{text}': the request price"),
+            PricePerMillionInputTokens = Values.Decimal("--rate", prices[0], $"'{text}': the input price"),
+            PricePerMillionOutputTokens = Values.Decimal("--rate", prices[1], $"'{text}': the output price"),
+            PricePerThousandRequests = Values.Decimal("--rate", prices[2], $"'{text}': the request price"),
         };
     }
 
-    private static ShareTier ParseTier(ParsedCommand args, string text)
+    private static ShareTier ParseTier(string text)
     {
         var parts = text.Split('=', StringSplitOptions.TrimEntries);
         if (parts.Length != 2)
         {
-            throw args.Error($"--tier must be from=percent, e.g. 0=10 or 1000000=15; not '{text}'");
+            throw new CliUsageException($"--tier must be from=percent, e.g. 0=10 or 1000000=15; not '{text}'");
         }
 
-        var from = Values.Decimal(args, "--tier", parts[0], $"'{text}': the from amount");
-        var percent = Values.Decimal(args, "--tier", parts[1], $"'{text}': the percent");
+        var from = Values.Decimal("--tier", parts[0], $"'{text}': the from amount");
+        var percent = Values.Decimal("--tier", parts[1], $"'{text}': the percent");
         return decimal.TryParse(percent, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value <= 100
             ? new ShareTier { FromAmount = from, SharePercent = percent }
-            : throw args.Error($"--tier '{text}': the percent must be between 0 and 100");
+            : throw new CliUsageException($"--tier '{text}': the percent must be between 0 and 100");
     }
 
-    private static Agreement ReadFile(ParsedCommand args, string path)
+    private static Agreement ReadFile(string path)
     {
         string json;
         try
@@ -163,7 +179,7 @@ internal sealed class AgreementsSetCommand : ICliCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw args.Error($"--file cannot read '{path}': {e.Message}");
+            throw new CliUsageException($"--file cannot read '{path}': {e.Message}");
         }
 
         try
@@ -172,11 +188,11 @@ internal sealed class AgreementsSetCommand : ICliCommand
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw args.Error($"--file '{path}' is not a metering.v1.Agreement in JSON: {e.Message}");
+            throw new CliUsageException($"--file '{path}' is not a metering.v1.Agreement in JSON: {e.Message}");
         }
         catch (InvalidJsonException e)
         {
-            throw args.Error($"--file '{path}' is not valid JSON: {e.Message}");
+            throw new CliUsageException($"--file '{path}' is not valid JSON: {e.Message}");
         }
     }
 }

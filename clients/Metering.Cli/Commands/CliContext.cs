@@ -1,11 +1,12 @@
-using Metering.Cli.Parsing;
+using Metering.Cli.CommandLine;
+using Metering.Cli.Rendering;
 using Metering.Client;
 
 namespace Metering.Cli.Commands;
 
 /// <summary>
-/// What a command runs with: where to write, the resolved global options, the clock, and SDK clients opened on demand
-/// (one per endpoint, disposed with the context).
+/// What a command runs with: stdout and stderr (each knowing whether it is a terminal), the resolved global options,
+/// the clock, and SDK clients opened on demand (one per endpoint, disposed with the context).
 /// </summary>
 internal sealed class CliContext : IDisposable
 {
@@ -13,18 +14,24 @@ internal sealed class CliContext : IDisposable
     private MeteringClient? _metering;
     private MeteringClient? _settlement;
 
-    public CliContext(TextWriter output, TextWriter error, GlobalOptions globals, TimeProvider time, string commandPath)
+    public CliContext(ConsoleView output, ConsoleView error, GlobalOptions globals, TimeProvider time, string commandPath)
     {
-        Out = output;
-        Error = error;
+        Output = output;
+        ErrorView = error;
         Globals = globals;
         Time = time;
         _commandPath = commandPath;
     }
 
-    public TextWriter Out { get; }
+    /// <summary>Standard output, for results.</summary>
+    public ConsoleView Output { get; }
 
-    public TextWriter Error { get; }
+    /// <summary>Standard error, for progress, warnings and what is not the result.</summary>
+    public ConsoleView ErrorView { get; }
+
+    public TextWriter Out => Output.Writer;
+
+    public TextWriter Error => ErrorView.Writer;
 
     public GlobalOptions Globals { get; }
 

@@ -1,59 +1,83 @@
-using Metering.Cli.Parsing;
+using System.CommandLine;
+using Metering.Cli.CommandLine;
 using Metering.Cli.Rendering;
 using Metering.Contracts.V1;
 
 namespace Metering.Cli.Commands;
 
 /// <summary><c>metering settle --period P [--host H]</c>: SettlementService.RunSettlement.</summary>
-internal sealed class SettleCommand : ICliCommand
+internal sealed class SettleCommand : CliCommand
 {
-    public CommandSpec Spec { get; } = new("settle", "compute a month's statements as DRAFT; safe to repeat (BILLING or ADMIN key)")
+    private readonly Option<string> _period;
+    private readonly Option<IReadOnlyList<string>> _hosts;
+    private readonly ChoiceOption<ExportFormat> _format;
+
+    public SettleCommand()
+        : base("settle", "compute a month's statements as DRAFT; safe to repeat (BILLING or ADMIN key)")
     {
-        Description = """
+        _period = Add(CliOptions.Month("--period", "the month to settle (UTC)", required: true));
+        _hosts = Add(CliOptions.Names("--host", "host-id", "only these hosts; default every host with an agreement or usage"));
+        _format = Add(CliOptions.Format());
+        Details = """
             DRAFT statements are recomputed from scratch on every run; FINAL ones never change (late usage for them becomes
             adjustment lines on the host's next statement). A month in progress gives month-to-date drafts. Settlement
             reads usage flushed to PostgreSQL, a few seconds behind what 'metering usage' shows.
-            """,
-        Options =
-        [
-            new("--period", "YYYY-MM", "the month to settle (UTC)", Required: true),
-            new("--host", "host-id", "only these hosts (comma-separated or repeated); default every host with an agreement or usage", Repeatable: true),
-        ],
-        Examples = ["metering settle --period 2026-10", "metering settle --period 2026-10 --host aws,azure"],
-        Target = ServiceTarget.Settlement,
-    };
+            --format csv writes one summary row per statement written (as 'metering statements list --format csv') and
+            the skipped hosts on stderr; --format json writes the whole RunSettlementResponse.
+            """;
+        Examples = ["metering settle --period 2026-10", "metering settle --period 2026-10 --host aws,azure"];
+        Target = ServiceTarget.Settlement;
+    }
 
-    public static RunSettlementRequest Bind(ParsedCommand args)
+    public RunSettlementRequest Bind(ParseResult parse)
     {
-        var request = new RunSettlementRequest { Period = Values.Month(args, "--period", args.Required("--period")) };
-        request.HostIds.AddRange(args.Values("--host", splitCommas: true).Distinct(StringComparer.Ordinal));
+        var request = new RunSettlementRequest { Period = parse.GetRequiredValue(_period) };
+        request.HostIds.AddRange(parse.GetValue(_hosts) ?? []);
         return request;
     }
 
-    public async Task<int> RunAsync(ParsedCommand args, CliContext context, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(ParseResult parse, CliContext context, CancellationToken cancellationToken)
     {
-        var request = Bind(args);
+        var request = Bind(parse);
+        var format = _format.Get(parse);
         var response = await context.Settlement.Settlement.RunSettlementAsync(request, cancellationToken);
-        WriteSummary(context.Out, request.Period, response);
+        switch (format)
+        {
+            case ExportFormat.Json:
+                context.Out.WriteLine(ProtoJson.FormatIndented(response));
+                break;
+            case ExportFormat.Csv:
+                StatementsListCommand.WriteCsv(context.Out, response.Statements);
+                foreach (var skip in response.Skipped)
+                {
+                    context.Error.WriteLine($"skipped {skip.HostId}: {Labels.SkipReason(skip.Reason)}");
+                }
+
+                break;
+            default:
+                WriteSummary(context.Output, request.Period, response);
+                break;
+        }
+
         return ExitCodes.Ok;
     }
 
-    public static void WriteSummary(TextWriter writer, string period, RunSettlementResponse response)
+    public static void WriteSummary(ConsoleView view, string period, RunSettlementResponse response)
     {
-        writer.WriteLine($"Settled {period}: {response.Statements.Count} DRAFT statement(s) written, {response.Skipped.Count} host(s) skipped.");
+        view.WriteLine($"Settled {period}: {response.Statements.Count} DRAFT statement(s) written, {response.Skipped.Count} host(s) skipped.");
         if (response.Statements.Count > 0)
         {
-            StatementsListCommand.WriteTable(writer, response.Statements);
+            StatementsListCommand.WriteTable(view, response.Statements);
         }
 
         foreach (var skip in response.Skipped)
         {
-            writer.WriteLine($"  skipped {skip.HostId}: {Labels.SkipReason(skip.Reason)}");
+            view.WriteLine($"  skipped {skip.HostId}: {Labels.SkipReason(skip.Reason)}");
         }
 
         if (response.Statements.Count > 0)
         {
-            writer.WriteLine("Read one with 'metering statements show <statement>'; freeze it with 'metering statements finalize <statement>'.");
+            view.WriteLine("Read one with 'metering statements show <statement>'; freeze it with 'metering statements finalize <statement>'.");
         }
     }
 }

@@ -1,79 +1,85 @@
-using Metering.Cli.Parsing;
+using System.CommandLine;
+using Metering.Cli.CommandLine;
 using Metering.Cli.Rendering;
 using Metering.Contracts.V1;
 
 namespace Metering.Cli.Commands;
 
 /// <summary><c>metering statements export &lt;id&gt; | --period P --format csv|json</c>.</summary>
-internal sealed class StatementsExportCommand : ICliCommand
+internal sealed class StatementsExportCommand : CliCommand
 {
-    public CommandSpec Spec { get; } = new("statements export", "write statements as CSV or JSON for accounting")
+    private readonly Argument<string> _statementId;
+    private readonly Option<string> _period;
+    private readonly Option<IReadOnlyList<string>> _hosts;
+    private readonly ChoiceOption<StatementStatus> _status;
+    private readonly ChoiceOption<ExportFormat> _format;
+
+    public StatementsExportCommand()
+        : base("statements export", "write statements as CSV or JSON for accounting")
     {
-        UsageLines =
-        [
-            "statements export <statement-id> --format csv|json",
-            "statements export --period <YYYY-MM> [--host <host-id>]... [--status draft|final] --format csv|json",
-        ],
-        Description = """
+        _statementId = Argument("statement-id", "one statement (or give --period)", required: false);
+        _period = Add(CliOptions.Month("--period", "every statement of this month"));
+        _hosts = Add(CliOptions.Names("--host", "host-id", "with --period: only these hosts"));
+        _status = Add(new ChoiceOption<StatementStatus>("--status", "with --period: only statements with this status", Choices.Statuses));
+        _format = Add(new ChoiceOption<ExportFormat>("--format", "output format", Choices.CsvJson, required: true));
+        Details = """
+            Usage: metering statements export <statement-id> --format csv|json
+                   metering statements export --period <YYYY-MM> [--host <host-id>]... [--status draft|final] --format csv|json
             CSV: a header, then per statement one row per line (row_kind USAGE or ADJUSTMENT) and a SUMMARY row with its
             totals (gross_revenue, share_amount, minimum, period_amount_owed, amount_owed); every row names its statement.
             Counts are plain integers, amounts the exact decimal strings of the statement.
             JSON: {"statements": [...]} in the proto3 JSON mapping of metering.v1.Statement (int64 values as strings).
-            """,
-        Arguments = [new("statement-id", "one statement (or give --period)", Required: false)],
-        Options =
-        [
-            new("--period", "YYYY-MM", "every statement of this month"),
-            new("--host", "host-id", "with --period: only these hosts (comma-separated or repeated)", Repeatable: true),
-            new("--status", "draft|final", "with --period: only statements with this status"),
-            new("--format", "csv|json", "output format", Required: true),
-        ],
+            In a terminal, stderr shows how many statements have been read while the pages come in.
+            """;
         Examples =
         [
             "metering statements export --period 2026-10 --status final --format csv > 2026-10.csv",
             "metering statements export st_0123 --format json",
-        ],
-        Target = ServiceTarget.Settlement,
-    };
+        ];
+        Target = ServiceTarget.Settlement;
+    }
 
-    public static (GetStatementRequest? One, ListStatementsRequest? Many, ExportFormat Format) Bind(ParsedCommand args)
+    public (GetStatementRequest? One, ListStatementsRequest? Many, ExportFormat Format) Bind(ParseResult parse)
     {
-        var format = args.ParseChoice("--format", args.Required("--format"), Choices.CsvJson);
-        var id = args.Argument(0);
-        var period = args.Value("--period");
+        var format = _format.Get(parse);
+        var id = parse.GetValue(_statementId);
+        var period = parse.GetValue(_period);
+        var hostsGiven = parse.GetResult(_hosts) is { Implicit: false };
         if (id is not null)
         {
-            var conflict = new[] { "--period", "--host", "--status" }.FirstOrDefault(args.Has);
+            var conflict = period is not null ? "--period" : hostsGiven ? "--host" : _status.IsGiven(parse) ? "--status" : null;
             return conflict is not null
-                ? throw args.Error($"give either <statement-id> or --period, not both ({conflict} was given with '{id}')")
+                ? throw Error($"give either <statement-id> or --period, not both ({conflict} was given with '{id}')")
                 : (new GetStatementRequest { StatementId = id }, null, format);
         }
 
         if (period is null)
         {
-            throw args.Error(args.Has("--host") || args.Has("--status")
+            throw Error(hostsGiven || _status.IsGiven(parse)
                 ? "--period is required with --host or --status (or give a <statement-id>)"
                 : "missing <statement-id> (or --period <YYYY-MM>)");
         }
 
         var list = new ListStatementsRequest
         {
-            PeriodFrom = Values.Month(args, "--period", period),
-            Status = args.Choice("--status", Choices.Statuses, StatementStatus.Unspecified),
+            PeriodFrom = period,
+            PeriodTo = period,
+            Status = _status.Get(parse, StatementStatus.Unspecified),
             PageSize = 1000,
         };
-        list.PeriodTo = list.PeriodFrom;
-        list.HostIds.AddRange(args.Values("--host", splitCommas: true).Distinct(StringComparer.Ordinal));
+        list.HostIds.AddRange(parse.GetValue(_hosts) ?? []);
         return (null, list, format);
     }
 
-    public async Task<int> RunAsync(ParsedCommand args, CliContext context, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(ParseResult parse, CliContext context, CancellationToken cancellationToken)
     {
-        var (one, many, format) = Bind(args);
+        var (one, many, format) = Bind(parse);
         var statements = one is not null
             ? [(await context.Settlement.Settlement.GetStatementAsync(one, cancellationToken)).Statement]
-            : await StatementsListCommand.ListAllAsync(context, many!, cancellationToken);
-        StatementExporter.Write(context.Out, statements, format);
+            : await context.ErrorView.WithStatusAsync(
+                "Reading statements...",
+                report => StatementsListCommand.ListAllAsync(context, many!, cancellationToken, report));
+        StatementExporter.Write(context.Output, statements, format);
         if (statements.Count == 0)
         {
             context.Error.WriteLine("No statements match (the export has a header only).");

@@ -1,55 +1,73 @@
-using Metering.Cli.Parsing;
+using System.CommandLine;
+using Metering.Cli.CommandLine;
 using Metering.Cli.Rendering;
 using Metering.Contracts.V1;
 
 namespace Metering.Cli.Commands;
 
 /// <summary><c>metering statements show &lt;id&gt; | --host H --period P</c>: GetStatement, rendered for a person.</summary>
-internal sealed class StatementsShowCommand : ICliCommand
+internal sealed class StatementsShowCommand : CliCommand
 {
-    public CommandSpec Spec { get; } = new("statements show", "show one statement: lines per model, tiers, minimum, adjustments, total owed")
+    private readonly Argument<string> _statementId;
+    private readonly Option<string> _host;
+    private readonly Option<string> _period;
+    private readonly ChoiceOption<ExportFormat> _format;
+
+    public StatementsShowCommand()
+        : base("statements show", "show one statement: lines per model, tiers, minimum, adjustments, total owed")
     {
-        UsageLines = ["statements show <statement-id>", "statements show --host <host-id> --period <YYYY-MM>"],
-        Arguments = [new("statement-id", "the statement's id (or give --host and --period)", Required: false)],
-        Options =
-        [
-            new("--host", "host-id", "the host, with --period"),
-            new("--period", "YYYY-MM", "the month, with --host"),
-        ],
-        Examples = ["metering statements show --host aws --period 2026-10", "metering statements show st_0123"],
-        Target = ServiceTarget.Settlement,
-    };
+        _statementId = Argument("statement-id", "the statement's id (or give --host and --period)", required: false);
+        _host = Add(CliOptions.Text("--host", "host-id", "the host, with --period"));
+        _period = Add(CliOptions.Month("--period", "the month, with --host"));
+        _format = Add(CliOptions.Format());
+        Details = """
+            Usage: metering statements show <statement-id>
+                   metering statements show --host <host-id> --period <YYYY-MM>
+            --format csv and json write the statement as 'metering statements export' does.
+            """;
+        Examples = ["metering statements show --host aws --period 2026-10", "metering statements show st_0123"];
+        Target = ServiceTarget.Settlement;
+    }
 
     /// <summary>
     /// The statement named by a positional id or by <c>--host</c> and <c>--period</c>, exactly one of the two.
     /// </summary>
-    public static GetStatementRequest BindSelector(ParsedCommand args)
+    public GetStatementRequest BindSelector(ParseResult parse)
     {
-        var id = args.Argument(0);
-        var host = args.Value("--host");
-        var period = args.Value("--period");
+        var id = parse.GetValue(_statementId);
+        var host = parse.GetValue(_host);
+        var period = parse.GetValue(_period);
         if (id is not null)
         {
             return host is not null || period is not null
-                ? throw args.Error($"give either <statement-id> or --host with --period, not both (got '{id}' and {(host is not null ? "--host" : "--period")})")
+                ? throw Error($"give either <statement-id> or --host with --period, not both (got '{id}' and {(host is not null ? "--host" : "--period")})")
                 : new GetStatementRequest { StatementId = id };
         }
 
         if (host is null || period is null)
         {
-            throw args.Error(host is null && period is null
+            throw Error(host is null && period is null
                 ? "missing <statement-id> (or --host <host-id> --period <YYYY-MM>)"
                 : $"{(host is null ? "--host" : "--period")} is required with {(host is null ? "--period" : "--host")}");
         }
 
-        return new GetStatementRequest { HostPeriod = new HostPeriod { HostId = host, Period = Values.Month(args, "--period", period) } };
+        return new GetStatementRequest { HostPeriod = new HostPeriod { HostId = host, Period = period } };
     }
 
-    public async Task<int> RunAsync(ParsedCommand args, CliContext context, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(ParseResult parse, CliContext context, CancellationToken cancellationToken)
     {
-        var request = BindSelector(args);
+        var request = BindSelector(parse);
+        var format = _format.Get(parse);
         var response = await context.Settlement.Settlement.GetStatementAsync(request, cancellationToken);
-        StatementRenderer.Write(context.Out, response.Statement);
+        if (format == ExportFormat.Table)
+        {
+            StatementRenderer.Write(context.Output, response.Statement);
+        }
+        else
+        {
+            StatementExporter.Write(context.Output, [response.Statement], format);
+        }
+
         return ExitCodes.Ok;
     }
 }

@@ -1,79 +1,97 @@
+using System.CommandLine;
 using Google.Protobuf.WellKnownTypes;
-using Metering.Cli.Parsing;
+using Metering.Cli.CommandLine;
 using Metering.Cli.Rendering;
 using Metering.Contracts.V1;
 
 namespace Metering.Cli.Commands;
 
 /// <summary><c>metering usage --from ... --to ...</c>: UsageService.GetUsage, every page.</summary>
-internal sealed class UsageCommand : ICliCommand
+internal sealed class UsageCommand : CliCommand
 {
-    public CommandSpec Spec { get; } = new("usage", "usage totals for a time range, grouped and bucketed (any key; HOST keys see their own host)")
+    private readonly Option<DateTimeOffset> _from;
+    private readonly Option<DateTimeOffset> _to;
+    private readonly Option<IReadOnlyList<string>> _hosts;
+    private readonly Option<IReadOnlyList<string>> _models;
+    private readonly Option<IReadOnlyList<UsageGroupBy>> _by;
+    private readonly ChoiceOption<Granularity> _granularity;
+    private readonly ChoiceOption<ExportFormat> _format;
+
+    public UsageCommand()
+        : base("usage", "usage totals for a time range, grouped and bucketed (any key; HOST keys see their own host)")
     {
-        Description = """
+        _from = Add(CliOptions.Single("--from", "time", "start, inclusive: 2026-11-01, 2026-11 or 2026-11-01T08:00Z", Values.Hour, required: true));
+        _to = Add(CliOptions.Single("--to", "time", "end, exclusive, in the same forms", Values.Hour, required: true));
+        _hosts = Add(CliOptions.Names("--host", "host-id", "only these hosts"));
+        _models = Add(CliOptions.Names("--model", "model", "only these models, exact names"));
+        _by = Add(CliOptions.List("--by", "host,model", "group rows by host and/or model; default: one row per bucket", (option, text) => Choices.GroupBy[Values.Choice(option, text, Choices.GroupBy.Keys)]));
+        var parseBy = _by.CustomParser!;
+        _by.CustomParser = result => CliOptions.Parse(result, () =>
+        {
+            var dimensions = parseBy(result) ?? [];
+            var twice = dimensions.GroupBy(d => d).FirstOrDefault(g => g.Count() > 1);
+            return twice is null ? dimensions : throw new CliUsageException($"--by names '{Choices.GroupBy.First(c => c.Value == twice.Key).Key}' twice");
+        });
+        _granularity = Add(new ChoiceOption<Granularity>("--granularity", "bucket width", Choices.Granularities, fallback: "total"));
+        _format = Add(CliOptions.Format());
+        Details = """
             Totals include everything acknowledged so far, flushed to PostgreSQL or still in Redis, each record once.
             Times are UTC and must be whole hours (usage is counted per hour): --from 2026-11 means 2026-11-01T00:00Z.
             The range is half-open: [--from, --to).
-            """,
-        Options =
-        [
-            new("--from", "time", "start, inclusive: 2026-11-01, 2026-11 or 2026-11-01T08:00Z", Required: true),
-            new("--to", "time", "end, exclusive, in the same forms", Required: true),
-            new("--host", "host-id", "only these hosts (comma-separated or repeated)", Repeatable: true),
-            new("--model", "model", "only these models, exact names (comma-separated or repeated)", Repeatable: true),
-            new("--by", "host,model", "group rows by host and/or model; default: one row per bucket", Repeatable: true),
-            new("--granularity", "hour|day|month|total", "bucket width; default total"),
-            new("--format", "table|csv|json", "output format; default table"),
-        ],
+            """;
         Examples =
         [
             "metering usage --from 2026-11-01 --to 2026-12-01 --by host,model",
             "metering usage --from 2026-11 --to 2026-12 --host aws --granularity day --format csv > aws-november.csv",
-        ],
-    };
+        ];
+    }
 
-    public static UsageQuery Bind(ParsedCommand args)
+    public UsageQuery Bind(ParseResult parse)
     {
-        var from = Values.Hour(args, "--from", args.Required("--from"));
-        var to = Values.Hour(args, "--to", args.Required("--to"));
+        var from = parse.GetRequiredValue(_from);
+        var to = parse.GetRequiredValue(_to);
         if (to <= from)
         {
-            throw args.Error($"--to ({to:yyyy-MM-ddTHH:mm}Z) must be after --from ({from:yyyy-MM-ddTHH:mm}Z)");
+            throw Error($"--to ({to:yyyy-MM-ddTHH:mm}Z) must be after --from ({from:yyyy-MM-ddTHH:mm}Z)");
         }
 
         var request = new GetUsageRequest
         {
             StartTime = Timestamp.FromDateTimeOffset(from),
             EndTime = Timestamp.FromDateTimeOffset(to),
-            Granularity = args.Choice("--granularity", Choices.Granularities, Granularity.Total),
+            Granularity = _granularity.Get(parse),
             PageSize = 10_000,
         };
-        request.HostIds.AddRange(args.Values("--host", splitCommas: true).Distinct(StringComparer.Ordinal));
-        request.Models.AddRange(args.Values("--model", splitCommas: true).Distinct(StringComparer.Ordinal));
-        foreach (var by in args.Values("--by", splitCommas: true))
-        {
-            var dimension = args.ParseChoice("--by", by, Choices.GroupBy);
-            if (request.GroupBy.Contains(dimension))
-            {
-                throw args.Error($"--by names '{by}' twice");
-            }
-
-            request.GroupBy.Add(dimension);
-        }
-
-        return new UsageQuery(request, args.Choice("--format", Choices.TableCsvJson, ExportFormat.Table));
+        request.HostIds.AddRange(parse.GetValue(_hosts) ?? []);
+        request.Models.AddRange(parse.GetValue(_models) ?? []);
+        request.GroupBy.AddRange(parse.GetValue(_by) ?? []);
+        return new UsageQuery(request, _format.Get(parse));
     }
 
-    public async Task<int> RunAsync(ParsedCommand args, CliContext context, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(ParseResult parse, CliContext context, CancellationToken cancellationToken)
     {
-        var query = Bind(args);
-        var rows = new List<UsageRow>();
-        await foreach (var row in context.Metering.Usage.GetAllUsageAsync(query.Request, cancellationToken))
-        {
-            rows.Add(row);
-        }
-
-        UsageWriter.Write(context.Out, rows, query.Request.GroupBy, query.Request.Granularity, query.Format);
+        var query = Bind(parse);
+        var rows = await context.ErrorView.WithStatusAsync("Reading usage...", report => ReadAllAsync(context, query.Request, report, cancellationToken));
+        UsageWriter.Write(context.Output, rows, query.Request.GroupBy, query.Request.Granularity, query.Format);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Every page of the query, reporting the pages and rows read so far.</summary>
+    private static async Task<List<UsageRow>> ReadAllAsync(CliContext context, GetUsageRequest request, Action<string> report, CancellationToken cancellationToken)
+    {
+        var rows = new List<UsageRow>();
+        var page = request.Clone();
+        for (var pages = 1; ; pages++)
+        {
+            var response = await context.Metering.Usage.GetUsageAsync(page, cancellationToken);
+            rows.AddRange(response.Rows);
+            report($"Reading usage: {Numbers.Count(rows.Count)} rows in {Numbers.Count(pages)} page(s)...");
+            if (response.NextPageToken.Length == 0)
+            {
+                return rows;
+            }
+
+            page.PageToken = response.NextPageToken;
+        }
     }
 }

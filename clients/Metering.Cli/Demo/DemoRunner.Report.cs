@@ -1,6 +1,7 @@
 using System.Globalization;
 using Metering.Cli.Rendering;
 using Metering.Contracts.V1;
+using Spectre.Console;
 
 namespace Metering.Cli.Demo;
 
@@ -9,13 +10,30 @@ internal sealed partial class DemoRunner
 {
     private void WriteLive(TimeSpan elapsed, Dictionary<(string Host, string Model), UsageTotals> counted)
     {
-        _out.WriteLine($"t+{elapsed.TotalSeconds,3:0}s  tokens (in+out) counted by GetUsage in this run, per host and model");
-        var columns = new List<(string, Align)> { ("Host", Align.Left) };
-        columns.AddRange(DemoCatalog.Models.Select(m => (m.Name, Align.Right)));
-        columns.Add(("Tokens", Align.Right));
-        columns.Add(("Requests", Align.Right));
-        columns.Add(("Records acked", Align.Right));
-        var table = new TextTable([.. columns]);
+        _out.WriteLine(LiveTitle(elapsed));
+        _view.Write(LiveTotals(counted), "  ");
+    }
+
+    /// <summary>The live view of a terminal: the title and the table.</summary>
+    private Table LiveTable(TimeSpan elapsed, Dictionary<(string Host, string Model), UsageTotals> counted)
+    {
+        var table = LiveTotals(counted);
+        table.Title = new TableTitle(Markup.Escape(LiveTitle(elapsed)));
+        table.Border = TableBorder.Rounded;
+        return table;
+    }
+
+    private static string LiveTitle(TimeSpan elapsed)
+        => $"t+{elapsed.TotalSeconds,3:0}s  tokens (in+out) counted by GetUsage in this run, per host and model";
+
+    private Table LiveTotals(Dictionary<(string Host, string Model), UsageTotals> counted)
+    {
+        var columns = new List<(string, Justify)> { ("Host", Justify.Left) };
+        columns.AddRange(DemoCatalog.Models.Select(m => (m.Name, Justify.Right)));
+        columns.Add(("Tokens", Justify.Right));
+        columns.Add(("Requests", Justify.Right));
+        columns.Add(("Records acked", Justify.Right));
+        var table = Tables.Create([.. columns]);
         foreach (var host in DemoCatalog.Hosts)
         {
             var cells = new List<string> { host.HostId };
@@ -31,10 +49,10 @@ internal sealed partial class DemoRunner
             cells.Add(Numbers.Compact(total.Tokens));
             cells.Add(Numbers.Count(total.Requests));
             cells.Add(Numbers.Count(acked));
-            table.AddRow([.. cells]);
+            table.AddTextRow([.. cells]);
         }
 
-        table.WriteTo(_out, "  ");
+        return table;
     }
 
     private async Task WriteReportAsync(string period, IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
@@ -48,28 +66,28 @@ internal sealed partial class DemoRunner
         }
 
         _out.WriteLine($"== Usage of {period} (metering usage --from {period} --to {monthStart.AddMonths(1):yyyy-MM} --by host,model)");
-        UsageWriter.WriteTable(_out, rows, query.GroupBy, query.Granularity, "  ");
+        UsageWriter.WriteTable(_view, rows, query.GroupBy, query.Granularity, "  ");
         _out.WriteLine();
 
         foreach (var statement in statements)
         {
             _out.WriteLine($"== Statement of {statement.HostId} for {period} (metering statements show --host {statement.HostId} --period {period})");
-            StatementRenderer.Write(_out, statement);
+            StatementRenderer.Write(_view, statement);
             _out.WriteLine();
         }
 
         _out.WriteLine("== Delivery by the gateways' UsageReporters");
-        var table = new TextTable(
-            ("Gateway", Align.Left),
-            ("Producer", Align.Left),
-            ("Recorded", Align.Right),
-            ("Acked", Align.Right),
-            ("Duplicates", Align.Right),
-            ("Rejected", Align.Right),
-            ("Dropped", Align.Right),
-            ("Batches", Align.Right),
-            ("Resent", Align.Right),
-            ("Reconnects", Align.Right));
+        var table = Tables.Create(
+            ("Gateway", Justify.Left),
+            ("Producer", Justify.Left),
+            ("Recorded", Justify.Right),
+            ("Acked", Justify.Right),
+            ("Duplicates", Justify.Right),
+            ("Rejected", Justify.Right),
+            ("Dropped", Justify.Right),
+            ("Batches", Justify.Right),
+            ("Resent", Justify.Right),
+            ("Reconnects", Justify.Right));
         var totals = new long[8];
         foreach (var gateway in _gateways)
         {
@@ -80,12 +98,11 @@ internal sealed partial class DemoRunner
                 totals[i] += values[i];
             }
 
-            table.AddRow([gateway.Name, gateway.ProducerId, .. values.Select(Numbers.Count)]);
+            table.AddTextRow([gateway.Name, gateway.ProducerId, .. values.Select(Numbers.Count)]);
         }
 
-        table.AddRule();
-        table.AddRow(["Total", string.Empty, .. totals.Select(Numbers.Count)]);
-        table.WriteTo(_out, "  ");
+        table.SetTotals(["Total", string.Empty, .. totals.Select(Numbers.Count)]);
+        _view.Write(table, "  ");
         _out.WriteLine("  Acked = ACCEPTED + DUPLICATE records (a duplicate is a resend the server had already applied: delivered once).");
         _out.WriteLine();
     }

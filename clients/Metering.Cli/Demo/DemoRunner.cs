@@ -1,8 +1,10 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Metering.Cli.Commands;
+using Metering.Cli.Rendering;
 using Metering.Contracts.V1;
 using Grpc.Core;
+using Spectre.Console;
 
 namespace Metering.Cli.Demo;
 
@@ -18,6 +20,7 @@ internal sealed partial class DemoRunner
 
     private readonly CliContext _context;
     private readonly DemoOptions _options;
+    private readonly ConsoleView _view;
     private readonly TextWriter _out;
     private readonly TextWriter _log;
     private readonly TimeProvider _time;
@@ -29,6 +32,7 @@ internal sealed partial class DemoRunner
     {
         _context = context;
         _options = options;
+        _view = context.Output;
         _out = context.Out;
         _log = TextWriter.Synchronized(context.Error);
         _time = context.Time;
@@ -159,6 +163,34 @@ internal sealed partial class DemoRunner
 
     private async Task StreamAsync(GetUsageRequest runRange, Dictionary<(string Host, string Model), UsageTotals> baseline, CancellationToken cancellationToken)
     {
+        if (_view.IsTerminal)
+        {
+            // A person watches: one table, redrawn in place every LiveInterval.
+            await _view.Terminal.Live(LiveTable(TimeSpan.Zero, [])).StartAsync(live => StreamAsync(
+                runRange,
+                baseline,
+                (elapsed, counted) =>
+                {
+                    live.UpdateTarget(LiveTable(elapsed, counted));
+                    live.Refresh();
+                },
+                cancellationToken));
+        }
+        else
+        {
+            // A file or a pipe (make run is often piped): a new table every LiveInterval, one after the other.
+            await StreamAsync(runRange, baseline, WriteLive, cancellationToken);
+        }
+
+        _out.WriteLine();
+    }
+
+    private async Task StreamAsync(
+        GetUsageRequest runRange,
+        Dictionary<(string Host, string Model), UsageTotals> baseline,
+        Action<TimeSpan, Dictionary<(string Host, string Model), UsageTotals>> show,
+        CancellationToken cancellationToken)
+    {
         var started = _time.GetUtcNow();
         var until = started + _options.Duration;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -178,7 +210,7 @@ internal sealed partial class DemoRunner
 
                 var delta = Subtract(await CountAsync(runRange, cancellationToken), baseline);
                 printed = _time.GetUtcNow();
-                WriteLive(printed - started, delta);
+                show(printed - started, delta);
             }
         }
         finally
@@ -188,7 +220,6 @@ internal sealed partial class DemoRunner
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        _out.WriteLine();
     }
 
     private async Task FlushGatewaysAsync(CancellationToken cancellationToken)

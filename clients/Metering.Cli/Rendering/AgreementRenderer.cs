@@ -1,45 +1,46 @@
+using Spectre.Console;
 using Metering.Contracts.V1;
 
 namespace Metering.Cli.Rendering;
 
-/// <summary>Agreements for people: one in full, or many as a table.</summary>
+/// <summary>Agreements for people (one in full, or many as a table) and as CSV.</summary>
 internal static class AgreementRenderer
 {
-    public static void WriteDetails(TextWriter writer, Agreement agreement)
+    public static void WriteDetails(ConsoleView view, Agreement agreement)
     {
-        writer.WriteLine($"Agreement {agreement.AgreementId}: host {agreement.HostId}, effective from {agreement.EffectiveMonth}");
-        writer.WriteLine($"  Currency   {agreement.Currency}");
-        writer.WriteLine($"  Basis      {Labels.Basis(agreement.RevenueBasis)}");
+        view.WriteLine($"Agreement {agreement.AgreementId}: host {agreement.HostId}, effective from {agreement.EffectiveMonth}");
+        view.WriteLine($"  Currency   {agreement.Currency}");
+        view.WriteLine($"  Basis      {Labels.Basis(agreement.RevenueBasis)}");
         if (agreement.RateCard.Count > 0)
         {
-            writer.WriteLine("  Rate card");
-            var table = new TextTable(("Model", Align.Left), ("Per 1M input", Align.Right), ("Per 1M output", Align.Right), ("Per 1K requests", Align.Right));
+            view.WriteLine("  Rate card");
+            var table = Tables.Create(("Model", Justify.Left), ("Per 1M input", Justify.Right), ("Per 1M output", Justify.Right), ("Per 1K requests", Justify.Right));
             foreach (var rate in agreement.RateCard)
             {
-                table.AddRow(rate.Model, Numbers.Decimal(rate.PricePerMillionInputTokens), Numbers.Decimal(rate.PricePerMillionOutputTokens), Numbers.Decimal(rate.PricePerThousandRequests));
+                table.AddTextRow(rate.Model, Numbers.Decimal(rate.PricePerMillionInputTokens), Numbers.Decimal(rate.PricePerMillionOutputTokens), Numbers.Decimal(rate.PricePerThousandRequests));
             }
 
-            table.WriteTo(writer, "    ");
+            view.Write(table, "    ");
         }
 
-        writer.WriteLine($"  Share      {Tiers(agreement)}");
-        writer.WriteLine($"  Minimum    {(agreement.MinimumPayment.Length == 0 ? "none" : Numbers.Decimal(agreement.MinimumPayment) + " per period")}");
+        view.WriteLine($"  Share      {Tiers(agreement)}");
+        view.WriteLine($"  Minimum    {(agreement.MinimumPayment.Length == 0 ? "none" : Numbers.Decimal(agreement.MinimumPayment) + " per period")}");
     }
 
-    public static void WriteTable(TextWriter writer, IReadOnlyList<Agreement> agreements)
+    public static void WriteTable(ConsoleView view, IReadOnlyList<Agreement> agreements)
     {
-        var table = new TextTable(
-            ("Host", Align.Left),
-            ("Effective", Align.Left),
-            ("Currency", Align.Left),
-            ("Basis", Align.Left),
-            ("Rate card", Align.Left),
-            ("Share", Align.Left),
-            ("Minimum", Align.Right),
-            ("Agreement", Align.Left));
+        var table = Tables.Create(
+            ("Host", Justify.Left),
+            ("Effective", Justify.Left),
+            ("Currency", Justify.Left),
+            ("Basis", Justify.Left),
+            ("Rate card", Justify.Left),
+            ("Share", Justify.Left),
+            ("Minimum", Justify.Right),
+            ("Agreement", Justify.Left));
         foreach (var agreement in agreements)
         {
-            table.AddRow(
+            table.AddTextRow(
                 agreement.HostId,
                 agreement.EffectiveMonth,
                 agreement.Currency,
@@ -50,7 +51,34 @@ internal static class AgreementRenderer
                 agreement.AgreementId);
         }
 
-        table.WriteTo(writer);
+        view.Write(table);
+    }
+
+    /// <summary>The CSV header of <see cref="WriteCsv"/>.</summary>
+    public static readonly IReadOnlyList<string> CsvHeader =
+        ["agreement_id", "host_id", "effective_month", "currency", "revenue_basis", "rate_card", "share_tiers", "minimum_payment", "created_at"];
+
+    /// <summary>
+    /// One row per agreement; the rate card as <c>model=in,out,req</c> entries and the tiers as <c>from=percent</c>
+    /// entries, separated by <c>;</c> (the forms <c>metering agreements set</c> takes), amounts as the exact decimal strings.
+    /// </summary>
+    public static void WriteCsv(TextWriter writer, IEnumerable<Agreement> agreements)
+    {
+        Csv.WriteRow(writer, CsvHeader);
+        foreach (var a in agreements)
+        {
+            Csv.WriteRow(writer, [
+                a.AgreementId,
+                a.HostId,
+                a.EffectiveMonth,
+                a.Currency,
+                a.RevenueBasis switch { RevenueBasis.RateCard => "RATE_CARD", RevenueBasis.Reported => "REPORTED", _ => "UNSPECIFIED" },
+                string.Join(';', a.RateCard.Select(r => $"{r.Model}={r.PricePerMillionInputTokens},{r.PricePerMillionOutputTokens},{r.PricePerThousandRequests}")),
+                string.Join(';', a.ShareTiers.Select(t => $"{t.FromAmount}={t.SharePercent}")),
+                a.MinimumPayment,
+                Labels.IsoTime(a.CreatedAt),
+            ]);
+        }
     }
 
     /// <summary><c>10% from 0, 15% from 1,000,000</c>.</summary>

@@ -17,6 +17,19 @@ internal static class ProtoJson
     /// <summary>One message as compact JSON.</summary>
     public static string Format(IMessage message) => Formatter.Format(message);
 
+    /// <summary>One message, indented.</summary>
+    public static string FormatIndented(IMessage message)
+    {
+        using var document = JsonDocument.Parse(Formatter.Format(message));
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            document.WriteTo(json);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
     /// <summary>Writes <c>{"&lt;property&gt;": [message, ...]}</c>.</summary>
     public static void WriteArray(TextWriter writer, string property, IEnumerable<IMessage> messages)
     {

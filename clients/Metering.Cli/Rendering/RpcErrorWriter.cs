@@ -1,6 +1,6 @@
 using System.Text;
 using Google.Rpc;
-using Metering.Cli.Parsing;
+using Metering.Cli.CommandLine;
 using Grpc.Core;
 
 namespace Metering.Cli.Rendering;

@@ -3,7 +3,7 @@ using Metering.Contracts.V1;
 namespace Metering.Cli.Rendering;
 
 /// <summary>
-/// Statements as CSV or JSON for spreadsheets and accounting systems.
+/// Statements as CSV or JSON for spreadsheets and accounting systems, or as <see cref="StatementRenderer"/> shows them.
 /// <para>
 /// CSV: one row per statement line (<c>row_kind</c> USAGE or ADJUSTMENT) and one SUMMARY row per statement that carries
 /// its totals; every row repeats the statement's identity. JSON: <c>{"statements": [...]}</c> in the proto3 JSON mapping.
@@ -18,21 +18,21 @@ internal static class StatementExporter
         "share_amount", "minimum_payment", "minimum_applied", "period_amount_owed", "amount_owed",
     ];
 
-    public static void Write(TextWriter writer, IReadOnlyList<Statement> statements, ExportFormat format)
+    public static void Write(ConsoleView view, IReadOnlyList<Statement> statements, ExportFormat format)
     {
         switch (format)
         {
             case ExportFormat.Json:
-                ProtoJson.WriteArray(writer, "statements", statements);
+                ProtoJson.WriteArray(view.Writer, "statements", statements);
                 break;
             case ExportFormat.Csv:
-                WriteCsv(writer, statements);
+                WriteCsv(view.Writer, statements);
                 break;
             default:
                 foreach (var statement in statements)
                 {
-                    StatementRenderer.Write(writer, statement);
-                    writer.WriteLine();
+                    StatementRenderer.Write(view, statement);
+                    view.WriteLine();
                 }
 
                 break;

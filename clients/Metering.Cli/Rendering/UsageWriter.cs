@@ -1,10 +1,11 @@
+using Spectre.Console;
 using System.Globalization;
 using Metering.Contracts.V1;
 
 namespace Metering.Cli.Rendering;
 
 /// <summary>
-/// Usage rows as a table (only the grouped columns, a totals row), CSV (every column, ISO 8601 bucket starts, raw
+/// Usage rows as a table (only the grouped columns, a totals row; see <see cref="ConsoleView"/>), CSV (every column, ISO 8601 bucket starts, raw
 /// counts) or JSON (<c>{"rows": [...]}</c> in the proto3 JSON mapping).
 /// </summary>
 internal static class UsageWriter
@@ -12,18 +13,18 @@ internal static class UsageWriter
     public static readonly IReadOnlyList<string> CsvHeader =
         ["bucket_start", "host_id", "model", "input_tokens", "output_tokens", "requests", "billed_micros"];
 
-    public static void Write(TextWriter writer, IReadOnlyList<UsageRow> rows, IReadOnlyCollection<UsageGroupBy> groupBy, Granularity granularity, ExportFormat format)
+    public static void Write(ConsoleView view, IReadOnlyList<UsageRow> rows, IReadOnlyCollection<UsageGroupBy> groupBy, Granularity granularity, ExportFormat format)
     {
         switch (format)
         {
             case ExportFormat.Json:
-                ProtoJson.WriteArray(writer, "rows", rows);
+                ProtoJson.WriteArray(view.Writer, "rows", rows);
                 break;
             case ExportFormat.Csv:
-                Csv.WriteRow(writer, CsvHeader);
+                Csv.WriteRow(view.Writer, CsvHeader);
                 foreach (var row in rows)
                 {
-                    Csv.WriteRow(writer, [
+                    Csv.WriteRow(view.Writer, [
                         Labels.IsoTime(row.BucketStart),
                         row.HostId,
                         row.Model,
@@ -36,45 +37,45 @@ internal static class UsageWriter
 
                 break;
             default:
-                WriteTable(writer, rows, groupBy, granularity);
+                WriteTable(view, rows, groupBy, granularity);
                 break;
         }
     }
 
-    public static void WriteTable(TextWriter writer, IReadOnlyList<UsageRow> rows, IReadOnlyCollection<UsageGroupBy> groupBy, Granularity granularity, string indent = "")
+    public static void WriteTable(ConsoleView view, IReadOnlyList<UsageRow> rows, IReadOnlyCollection<UsageGroupBy> groupBy, Granularity granularity, string indent = "")
     {
         if (rows.Count == 0)
         {
-            writer.WriteLine(indent + "(no usage in the range)");
+            view.WriteLine(indent + "(no usage in the range)");
             return;
         }
 
         var byTime = granularity is Granularity.Hour or Granularity.Day or Granularity.Month;
         var byHost = groupBy.Contains(UsageGroupBy.Host);
         var byModel = groupBy.Contains(UsageGroupBy.Model);
-        var columns = new List<(string, Align)>();
+        var columns = new List<(string, Justify)>();
         if (byTime)
         {
-            columns.Add((granularity switch { Granularity.Hour => "Hour (UTC)", Granularity.Day => "Day (UTC)", _ => "Month" }, Align.Left));
+            columns.Add((granularity switch { Granularity.Hour => "Hour (UTC)", Granularity.Day => "Day (UTC)", _ => "Month" }, Justify.Left));
         }
 
         if (byHost)
         {
-            columns.Add(("Host", Align.Left));
+            columns.Add(("Host", Justify.Left));
         }
 
         if (byModel)
         {
-            columns.Add(("Model", Align.Left));
+            columns.Add(("Model", Justify.Left));
         }
 
         var labels = columns.Count;
-        columns.Add(("Input tokens", Align.Right));
-        columns.Add(("Output tokens", Align.Right));
-        columns.Add(("Requests", Align.Right));
-        columns.Add(("Billed", Align.Right));
+        columns.Add(("Input tokens", Justify.Right));
+        columns.Add(("Output tokens", Justify.Right));
+        columns.Add(("Requests", Justify.Right));
+        columns.Add(("Billed", Justify.Right));
 
-        var table = new TextTable([.. columns]);
+        var table = Tables.Create([.. columns]);
         long input = 0, output = 0, requests = 0;
         foreach (var row in rows)
         {
@@ -98,7 +99,7 @@ internal static class UsageWriter
             cells.Add(Numbers.Count(row.OutputTokens));
             cells.Add(Numbers.Count(row.Requests));
             cells.Add(Numbers.Micros(row.BilledMicros));
-            table.AddRow([.. cells]);
+            table.AddTextRow([.. cells]);
             input += row.InputTokens;
             output += row.OutputTokens;
             requests += row.Requests;
@@ -106,20 +107,19 @@ internal static class UsageWriter
 
         if (rows.Count > 1 && labels > 0)
         {
-            table.AddRule();
             var total = new string[columns.Count];
             Array.Fill(total, string.Empty);
             total[0] = "Total";
             total[labels] = Numbers.Count(input);
             total[labels + 1] = Numbers.Count(output);
             total[labels + 2] = Numbers.Count(requests);
-            table.AddRow(total);
+            table.SetTotals(total);
         }
 
-        table.WriteTo(writer, indent);
+        view.Write(table, indent);
         if (!byHost && rows.Any(r => r.BilledMicros != 0))
         {
-            writer.WriteLine(indent + "Billed sums hosts that may bill in different currencies; group by host (--by host) to read money.");
+            view.WriteLine(indent + "Billed sums hosts that may bill in different currencies; group by host (--by host) to read money.");
         }
     }
 

@@ -1,4 +1,4 @@
-namespace Metering.Cli.Parsing;
+namespace Metering.Cli.CommandLine;
 
 /// <summary>Which endpoints a command calls; decides which address an UNAVAILABLE hint names.</summary>
 [Flags]
