@@ -1,8 +1,8 @@
 using System.Globalization;
 using Metering.Benchmarks;
 
-// `make bench`: every benchmark in turn, or the ones named on the command line (transport, ingest, unary, flush,
-// settlement). --seconds N shortens each measure (transport: 10 s by default; ingest: 30 s per run; unary: 15 s).
+// `make bench`: every benchmark in turn, or the ones named on the command line (transport, ingest, unary, paging,
+// flush, settlement). --seconds N shortens each measure (transport: 10 s by default; ingest: 30 s per run; unary: 15 s).
 var secondsAt = Array.IndexOf(args, "--seconds");
 var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (secondsAt < 0 || i != secondsAt + 1)).ToList();
 var seconds = secondsAt >= 0 && secondsAt + 1 < args.Length ? int.Parse(args[secondsAt + 1], CultureInfo.InvariantCulture) : (int?)null;
@@ -22,6 +22,11 @@ if (all || names.Contains("unary"))
 {
     var unaryExit = await UnaryBenchmark.RunAsync(TimeSpan.FromSeconds(seconds ?? 15));
     Environment.ExitCode = Math.Max(Environment.ExitCode, unaryExit);
+}
+
+if (all || names.Contains("paging"))
+{
+    Environment.ExitCode = Math.Max(Environment.ExitCode, await PagingBenchmark.RunAsync());
 }
 
 if (all || names.Contains("flush"))
