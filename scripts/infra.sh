@@ -320,6 +320,8 @@ EOF
         echo "export METERING_REDIS_PORT=$(q "$REDIS_PORT")"
         echo "export METERING_POSTGRES=\"Host=127.0.0.1;Port=$PG_PORT;Username=metering;Database=metering\""
         echo "export METERING_POSTGRES_PORT=$(q "$PG_PORT")"
+        echo "# The same database as a libpq URL, for psql and other libpq tools: psql \"\$METERING_POSTGRES_URL\""
+        echo "export METERING_POSTGRES_URL=$(q "postgresql://metering@127.0.0.1:$PG_PORT/metering")"
         echo "export METERING_PG_BIN=$(q "$PG_BIN")"
         echo "export METERING_INFRA_DIR=$(q "$dir")"
         echo "export METERING_REDIS_CONF=$(q "$rdir/redis.conf")"

@@ -90,17 +90,27 @@ stop_services() {
     PIDS=()
 }
 
+# A stop asked for (Ctrl-C, TERM) that tears everything down cleanly is a success: exit 0, so `make run` does not
+# report "Error 130/143". A service that dies on its own, or a failed teardown, is a failure.
+STOP_REQUESTED=0
 teardown() {
     local rc=$?
     trap - EXIT INT TERM
     if (( ${#PIDS[@]} > 0 )); then log "stopping the services"; fi
     stop_services
-    bash "$REPO_ROOT/scripts/infra.sh" stop "$INFRA_DIR" || log "warning: infra teardown failed"
+    if ! bash "$REPO_ROOT/scripts/infra.sh" stop "$INFRA_DIR"; then
+        log "warning: infra teardown failed"
+        exit 1
+    fi
+    if (( STOP_REQUESTED )); then
+        log "stopped"
+        exit 0
+    fi
     exit "$rc"
 }
 trap teardown EXIT
-trap 'log "interrupted; stopping"; exit 130' INT
-trap 'log "terminated; stopping"; exit 143' TERM
+trap 'STOP_REQUESTED=1; log "interrupted; stopping"; exit 130' INT
+trap 'STOP_REQUESTED=1; log "terminated; stopping"; exit 143' TERM
 
 # Two distinct free loopback ports below the ephemeral range (so no client socket takes them).
 free_ports() {
@@ -166,12 +176,17 @@ bash scripts/infra.sh start "$INFRA_DIR"
 # shellcheck disable=SC1091
 source "$INFRA_DIR/env"
 
+# One line per project; the build's own output only when it fails.
+mkdir -p "$LOG_DIR"
 for project in "$SERVICE_PROJECT" "$SETTLEMENT_PROJECT" "$CLI_PROJECT"; do
-    log "building $project"
-    dotnet build "$project" -c "$CONFIGURATION" -v quiet -nologo
+    started=$SECONDS
+    if ! dotnet build "$project" -c "$CONFIGURATION" -v quiet -nologo -tl:off >"$LOG_DIR/build.log" 2>&1; then
+        cat "$LOG_DIR/build.log" >&2
+        die "building $project failed (the output above, also in $LOG_DIR/build.log)"
+    fi
+    log "built $project ($(( SECONDS - started )) s)"
 done
 
-mkdir -p "$LOG_DIR"
 read -r -a ports <<<"$(free_ports 4)"
 if [[ -n "${METERING_PORT:-}" && -n "${SETTLEMENT_PORT:-}" ]]; then
     ports[0]="$METERING_PORT"
@@ -216,6 +231,23 @@ if [[ "${RUN_DEMO:-1}" != 0 ]]; then
     fi
 fi
 
+MONTH="$(date -u +%Y-%m)"
+NEXT_MONTH="$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m)"
+if [[ "${RUN_DEMO:-1}" != 0 ]]; then
+    # The demo created these hosts and settled this month.
+    EXAMPLES="  metering hosts list
+  metering usage --from $MONTH --to $NEXT_MONTH --by host,model
+  metering statements list --period $MONTH
+  metering statements show --host aws --period $MONTH
+  metering statements export --period $MONTH --format csv"
+else
+    # No demo ran: nothing exists yet but the bootstrap ADMIN key.
+    EXAMPLES="  metering hosts create acme --name 'Acme Cloud'
+  metering keys create --role host --host acme      # the secret is shown once
+  metering hosts list
+  metering usage --from $MONTH --to $NEXT_MONTH --by host,model"
+fi
+
 cat <<EOF
 The services keep running. To use the CLI against them, in another shell:
 
@@ -224,14 +256,11 @@ The services keep running. To use the CLI against them, in another shell:
   export METERING_API_KEY=$ADMIN_KEY
   alias metering='dotnet $CLI_DLL'
 
-  metering hosts list
-  metering usage --from $(date -u +%Y-%m) --to $(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m) --by host,model
-  metering statements list --period $(date -u +%Y-%m)
-  metering statements show --host aws --period $(date -u +%Y-%m)
-  metering statements export --period $(date -u +%Y-%m) --format csv
+$EXAMPLES
   metering --help
 
-Redis $METERING_REDIS, PostgreSQL port $METERING_POSTGRES_PORT; service logs in $LOG_DIR.
+Health for load balancers: $METERING_HTTP_URL/healthz, $SETTLEMENT_HTTP_URL/healthz
+Redis $METERING_REDIS; PostgreSQL: psql "$METERING_POSTGRES_URL" (source $INFRA_DIR/env for both); service logs in $LOG_DIR.
 Ctrl-C stops everything.
 EOF
 
