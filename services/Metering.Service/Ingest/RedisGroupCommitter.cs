@@ -25,8 +25,6 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
     private readonly RedisValue _keyTtl;
     private readonly RedisValue _bucketTotalTtl;
     private readonly Task _loop;
-    private long _commits;
-    private long _batches;
 
     public RedisGroupCommitter(RedisConnection redis, IOptions<IngestOptions> options, IOptions<IngestLimits> limits, ILogger<RedisGroupCommitter> logger)
     {
@@ -41,12 +39,6 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
         _bucketTotalTtl = ((long)(limits.Value.MaxEventAge + TimeSpan.FromDays(1)).TotalSeconds).ToString(CultureInfo.InvariantCulture);
         _loop = Task.Run(RunAsync);
     }
-
-    /// <summary>Group commits sent so far.</summary>
-    public long Commits => Interlocked.Read(ref _commits);
-
-    /// <summary>Batches committed so far.</summary>
-    public long Batches => Interlocked.Read(ref _batches);
 
     public Task<CommitOutcome> CommitAsync(PendingCommit commit)
     {
@@ -83,8 +75,6 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
                 continue;
             }
 
-            Interlocked.Increment(ref _commits);
-            Interlocked.Add(ref _batches, taken.Count);
             var tasks = new List<Task>();
             try
             {
