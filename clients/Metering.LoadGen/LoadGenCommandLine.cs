@@ -54,6 +54,7 @@ internal sealed class LoadGenCommandLine
     {
         Description = $"An ADMIN key (e.g. Security:BootstrapAdminKey). Required, unless {AdminKeyVariable} is set.",
         HelpName = "KEY",
+        CustomParser = ParseAdminKey,
     };
 
     public Option<int> Hosts { get; } = new("--hosts")
@@ -189,7 +190,9 @@ internal sealed class LoadGenCommandLine
         var result = Command.Parse(args);
         if (result.Action is ParseErrorAction errors)
         {
+            // Only the errors, on stderr: help and typo suggestions would go to stdout.
             errors.ShowHelp = false;
+            errors.ShowTypoCorrections = false;
             await result.InvokeAsync(configuration, cancellationToken);
             await configuration.Error.WriteLineAsync("metering-loadgen --help lists the options.");
             return ExitCodes.Usage;
@@ -211,7 +214,7 @@ internal sealed class LoadGenCommandLine
         return new LoadGenOptions
         {
             Target = result.GetRequiredValue(Target),
-            AdminKey = AdminKeyOf(result)!,
+            AdminKey = AdminKeyOf(result),
             Hosts = result.GetValue(Hosts),
             Streams = result.GetValue(Streams),
             BatchSize = result.GetValue(BatchSize),
@@ -232,11 +235,8 @@ internal sealed class LoadGenCommandLine
         };
     }
 
-    private string? AdminKeyOf(ParseResult result)
-    {
-        var key = result.GetValue(AdminKey);
-        return string.IsNullOrEmpty(key) ? _environment(AdminKeyVariable) : key;
-    }
+    private string AdminKeyOf(ParseResult result)
+        => result.GetValue(AdminKey) ?? _environment(AdminKeyVariable) ?? throw new ArgumentException("--admin-key was not given and is not in the environment", nameof(result));
 
     /// <summary>A whole number from 1 to the value of --streams (4,096 while --streams itself is invalid).</summary>
     private int AtMostStreams(ArgumentResult result)
@@ -261,6 +261,18 @@ internal sealed class LoadGenCommandLine
         }
 
         return target;
+    }
+
+    private static string? ParseAdminKey(ArgumentResult result)
+    {
+        var text = result.Tokens[^1].Value;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            result.AddError("--admin-key must not be empty");
+            return null;
+        }
+
+        return text;
     }
 
     private static string? ParseRunId(ArgumentResult result)
