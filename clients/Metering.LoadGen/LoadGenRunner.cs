@@ -182,16 +182,10 @@ internal sealed class LoadGenRunner
         GrpcChannel admin, IReadOnlyList<string> hosts, IReadOnlyList<ProvisionedStream> streams, List<StreamWorker> workers, ModelCatalog catalog,
         RunClock clock, CpuSnapshot cpuStart, CpuSnapshot cpuEnd, DateTime runStart, DateTime runEnd, CancellationToken cancellationToken)
     {
-        var latency = new LatencyHistogram();
-        var sendLag = new LatencyHistogram();
-        var timerLag = new LatencyHistogram();
         var byHost = hosts.Select(_ => new UsageTally(catalog.Count)).ToList();
         var lastAck = clock.MeasureFrom;
         foreach (var worker in workers)
         {
-            latency.Add(worker.Latency);
-            sendLag.Add(worker.SendLag);
-            timerLag.Add(worker.TimerLag);
             byHost[streams[worker.Index].HostIndex].Add(worker.Tally);
             lastAck = Math.Max(lastAck, worker.LastAckTimestamp);
         }
@@ -211,9 +205,9 @@ internal sealed class LoadGenRunner
             RecordsTallied = byHost.Sum(t => t.Records),
             RecordsAckedMeasured = workers.Sum(w => w.RecordsAcceptedMeasured),
             MeasuredSeconds = (double)(lastAck - clock.MeasureFrom) / Stopwatch.Frequency,
-            Latency = latency,
-            SendLag = sendLag,
-            TimerLag = timerLag,
+            Latency = LatencySummary.From(LatencyHistograms.Merge(workers.Select(w => w.Latency))),
+            SendLag = LatencySummary.From(LatencyHistograms.Merge(workers.Select(w => w.SendLag))),
+            TimerLag = LatencySummary.From(LatencyHistograms.Merge(workers.Select(w => w.TimerLag))),
             Duplicates = workers.Sum(w => w.Duplicates),
             Rejected = workers.Sum(w => w.Rejected),
             AcceptedCountMismatches = workers.Sum(w => w.AcceptedCountMismatches),

@@ -28,13 +28,13 @@ internal sealed class ProgressPrinter
         var now = Stopwatch.GetTimestamp();
         long acked = 0;
         long inFlight = 0;
-        var latency = new LatencyHistogram();
         foreach (var worker in _workers)
         {
             acked += worker.RecordsAccepted;
             inFlight += worker.BatchesSent - worker.BatchesAcked;
-            latency.Add(worker.Latency);
         }
+
+        var latency = LatencySummary.From(LatencyHistograms.Merge(_workers.Select(w => w.Latency)));
 
         var seconds = (double)(now - _lastTimestamp) / Stopwatch.Frequency;
         var rate = seconds > 0 ? (acked - _lastAcked) / seconds : 0;
@@ -42,7 +42,7 @@ internal sealed class ProgressPrinter
         _lastTimestamp = now;
         var elapsed = (double)(now - _clock.Start) / Stopwatch.Frequency;
         var phase = now < _clock.MeasureFrom ? " (warm-up)" : string.Empty;
-        var line = string.Create(CultureInfo.InvariantCulture, $"[{elapsed,6:0.0}s] {rate,12:N0} rec/s | acked {acked,14:N0} | in flight {inFlight,5} | p99 so far {latency.PercentileMicros(99) / 1000.0,8:N2} ms{phase}");
+        var line = string.Create(CultureInfo.InvariantCulture, $"[{elapsed,6:0.0}s] {rate,12:N0} rec/s | acked {acked,14:N0} | in flight {inFlight,5} | p99 so far {latency.P99Ms,8:N2} ms{phase}");
         if (_overwrite)
         {
             _output.Write("\r" + line.PadRight(110));

@@ -16,11 +16,11 @@ internal static class ReportWriter
         var rows = new List<(string Label, string Value, string Unit)>
         {
             ("records/s acknowledged", F(s.RecordsPerSecond, "N0"), "records/s"),
-            ("ack latency p50", F(SMs(s.Latency.PercentileMicros(50)), "N2"), "ms"),
-            ("ack latency p90", F(SMs(s.Latency.PercentileMicros(90)), "N2"), "ms"),
-            ("ack latency p99", F(SMs(s.Latency.PercentileMicros(99)), "N2"), "ms"),
-            ("ack latency p99.9", F(SMs(s.Latency.PercentileMicros(99.9)), "N2"), "ms"),
-            ("ack latency max", F(SMs(s.Latency.MaxMicros), "N2"), "ms"),
+            ("ack latency p50", F(s.Latency.P50Ms, "N2"), "ms"),
+            ("ack latency p90", F(s.Latency.P90Ms, "N2"), "ms"),
+            ("ack latency p99", F(s.Latency.P99Ms, "N2"), "ms"),
+            ("ack latency p99.9", F(s.Latency.P999Ms, "N2"), "ms"),
+            ("ack latency max", F(s.Latency.MaxMs, "N2"), "ms"),
             ("records acknowledged (ACCEPTED)", F(s.RecordsAcked, "N0"), "records"),
             ("batches acknowledged", F(s.BatchesAcked, "N0"), $"of {s.BatchesSent:N0} sent"),
             ("measured", F(s.MeasuredSeconds, "N2"), "s"),
@@ -28,10 +28,10 @@ internal static class ReportWriter
         if (o.Rate > 0)
         {
             rows.Insert(6, s.TimerLag.Count > 0
-                ? ("pacing sleep overshoot p99 (load generator)", F(SMs(s.TimerLag.PercentileMicros(99)), "N2"), "ms")
+                ? ("pacing sleep overshoot p99 (load generator)", F(s.TimerLag.P99Ms, "N2"), "ms")
                 : ("pacing sleep overshoot p99 (load generator)", "n/a", "never ahead of schedule, never slept"));
-            rows.Insert(6, ("send behind schedule p99 (any cause)", F(SMs(s.SendLag.PercentileMicros(99)), "N2"), "ms"));
-            rows.Insert(6, ("send behind schedule p50 (any cause)", F(SMs(s.SendLag.PercentileMicros(50)), "N2"), "ms"));
+            rows.Insert(6, ("send behind schedule p99 (any cause)", F(s.SendLag.P99Ms, "N2"), "ms"));
+            rows.Insert(6, ("send behind schedule p50 (any cause)", F(s.SendLag.P50Ms, "N2"), "ms"));
         }
 
         if (s.Cpu is { } cpu)
@@ -42,8 +42,9 @@ internal static class ReportWriter
                 rows.Add(($"CPU: {name}", double.IsNaN(cores) ? "n/a" : F(cores, "N2"), double.IsNaN(cores) ? "could not read the process's CPU time" : $"cores of {cpu.MachineCoreCount}"));
             }
 
-            if (cpu.MachineCores is { } machine)
+            if (cpu.MachineCores is { } machine && cpu.OtherCores is { } other)
             {
+                rows.Add(("CPU: everything else (kernel, other processes)", F(other, "N2"), $"cores of {cpu.MachineCoreCount}"));
                 rows.Add(("CPU: whole machine", F(machine, "N2"), $"cores of {cpu.MachineCoreCount}"));
             }
 
@@ -121,20 +122,20 @@ internal static class ReportWriter
         json.WriteStartObject();
         json.WriteString("run_id", s.RunId);
         json.WriteNumber("records_per_sec", Math.Round(s.RecordsPerSecond, 1));
-        json.WriteNumber("ack_p50_ms", Round(s.Latency.PercentileMicros(50)));
-        json.WriteNumber("ack_p90_ms", Round(s.Latency.PercentileMicros(90)));
-        json.WriteNumber("ack_p99_ms", Round(s.Latency.PercentileMicros(99)));
-        json.WriteNumber("ack_p999_ms", Round(s.Latency.PercentileMicros(99.9)));
-        json.WriteNumber("ack_max_ms", Round(s.Latency.MaxMicros));
+        json.WriteNumber("ack_p50_ms", Round(s.Latency.P50Ms));
+        json.WriteNumber("ack_p90_ms", Round(s.Latency.P90Ms));
+        json.WriteNumber("ack_p99_ms", Round(s.Latency.P99Ms));
+        json.WriteNumber("ack_p999_ms", Round(s.Latency.P999Ms));
+        json.WriteNumber("ack_max_ms", Round(s.Latency.MaxMs));
         json.WriteNumber("ack_latency_samples", s.Latency.Count);
         if (o.Rate > 0)
         {
-            json.WriteNumber("send_lag_p50_ms", Round(s.SendLag.PercentileMicros(50)));
-            json.WriteNumber("send_lag_p99_ms", Round(s.SendLag.PercentileMicros(99)));
+            json.WriteNumber("send_lag_p50_ms", Round(s.SendLag.P50Ms));
+            json.WriteNumber("send_lag_p99_ms", Round(s.SendLag.P99Ms));
             if (s.TimerLag.Count > 0)
             {
-                json.WriteNumber("pacing_overshoot_p50_ms", Round(s.TimerLag.PercentileMicros(50)));
-                json.WriteNumber("pacing_overshoot_p99_ms", Round(s.TimerLag.PercentileMicros(99)));
+                json.WriteNumber("pacing_overshoot_p50_ms", Round(s.TimerLag.P50Ms));
+                json.WriteNumber("pacing_overshoot_p99_ms", Round(s.TimerLag.P99Ms));
             }
         }
 
@@ -175,9 +176,7 @@ internal static class ReportWriter
         json.WriteEndObject();
     }
 
-    private static double SMs(long micros) => RunSummary.Ms(micros);
-
-    private static double Round(long micros) => Math.Round(RunSummary.Ms(micros), 3);
+    private static double Round(double ms) => Math.Round(ms, 3);
 
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -32,13 +32,13 @@ internal sealed class RunSummary
 
     public double RecordsPerSecond => MeasuredSeconds > 0 ? RecordsAckedMeasured / MeasuredSeconds : 0;
 
-    public required LatencyHistogram Latency { get; init; }
+    public required LatencySummary Latency { get; init; }
 
     /// <summary>How late sends were against the schedule (fixed rate only), whatever the cause.</summary>
-    public required LatencyHistogram SendLag { get; init; }
+    public required LatencySummary SendLag { get; init; }
 
     /// <summary>How late the pacing sleeps woke (fixed rate only): the load generator's own share of <see cref="SendLag"/>.</summary>
-    public required LatencyHistogram TimerLag { get; init; }
+    public required LatencySummary TimerLag { get; init; }
 
     public long Duplicates { get; init; }
 
@@ -60,6 +60,4 @@ internal sealed class RunSummary
     public bool RunFailed => StreamFailures.Count > 0 || Rejected > 0 || Duplicates > 0 || AcceptedCountMismatches > 0;
 
     public int ExitCode => RunFailed ? ExitCodes.RunFailed : Verification is { Passed: true } ? ExitCodes.Pass : ExitCodes.ExactlyOnceMismatch;
-
-    public static double Ms(long micros) => micros / 1000.0;
 }

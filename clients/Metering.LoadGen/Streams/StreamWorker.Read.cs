@@ -1,5 +1,6 @@
 using Metering.Contracts.V1;
 using Grpc.Core;
+using Metering.LoadGen.Metrics;
 using Metering.LoadGen.Workload;
 
 namespace Metering.LoadGen.Streams;
@@ -58,7 +59,7 @@ internal sealed partial class StreamWorker
 
                 if (slot.Start >= _clock.MeasureFrom)
                 {
-                    Latency.Record(RunClock.ToMicros(now - slot.Start));
+                    Latency.RecordMicros(RunClock.ToMicros(now - slot.Start));
                 }
 
                 Interlocked.Exchange(ref _lastAck, now);

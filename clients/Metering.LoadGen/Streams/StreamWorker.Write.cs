@@ -1,5 +1,6 @@
 using Metering.Contracts.V1;
 using Grpc.Core;
+using Metering.LoadGen.Metrics;
 using Metering.LoadGen.Workload;
 
 namespace Metering.LoadGen.Streams;
@@ -35,7 +36,7 @@ internal sealed partial class StreamWorker
                     await Task.Delay(TimeSpan.FromSeconds((double)ahead / System.Diagnostics.Stopwatch.Frequency), cancellationToken);
                     if (scheduled >= _clock.MeasureFrom)
                     {
-                        TimerLag.Record(RunClock.ToMicros(Now() - scheduled));
+                        TimerLag.RecordMicros(RunClock.ToMicros(Now() - scheduled));
                     }
                 }
             }
@@ -50,7 +51,7 @@ internal sealed partial class StreamWorker
 
             if (paced && scheduled >= _clock.MeasureFrom)
             {
-                SendLag.Record(RunClock.ToMicros(now - scheduled));
+                SendLag.RecordMicros(RunClock.ToMicros(now - scheduled));
             }
 
             ref var slot = ref _slots[(int)(sequence % (ulong)_slots.Length)];

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Metering.Contracts.V1;
 using Grpc.Core;
+using HdrHistogram;
 using Metering.LoadGen.Metrics;
 using Metering.LoadGen.Rpc;
 using Metering.LoadGen.Verification;
@@ -70,13 +71,13 @@ internal sealed partial class StreamWorker
     public string ProducerId { get; }
 
     /// <summary>Ack latencies of batches sent after the warm-up.</summary>
-    public LatencyHistogram Latency { get; } = new();
+    public HistogramBase Latency { get; } = LatencyHistograms.Create();
 
     /// <summary>At a fixed rate: how late each send was against its schedule, whatever the cause (a full window, a slow write, the load generator itself), after the warm-up.</summary>
-    public LatencyHistogram SendLag { get; } = new();
+    public HistogramBase SendLag { get; } = LatencyHistograms.Create();
 
     /// <summary>At a fixed rate: how late the writer woke from its pacing sleep (timer resolution, CPU starvation of the load generator), after the warm-up.</summary>
-    public LatencyHistogram TimerLag { get; } = new();
+    public HistogramBase TimerLag { get; } = LatencyHistograms.Create();
 
     public UsageTally Tally { get; }
 
