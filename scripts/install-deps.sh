@@ -11,8 +11,9 @@
 #   grpc-proto                        well-known .proto files for the interop tests
 #   nghttp2-client                    h2load
 #   npm (with nodejs)                 buf for `make lint`, grpc-js for the reflection interop test
+#   prometheus                        promtool for the alert-rule and metrics checks
 #
-# Installing redis-server/postgresql must not leave system daemons running on the
+# Installing redis-server/postgresql/prometheus must not leave system daemons running on the
 # standard ports: package start-up is blocked through policy-rc.d while apt runs, and
 # any daemon that started anyway is stopped afterwards.
 set -euo pipefail
@@ -44,6 +45,7 @@ need_pkg npm                command -v npm
 need_pkg python3-grpcio     /usr/bin/python3 -c 'import grpc'
 need_pkg python3-grpc-tools /usr/bin/python3 -c 'import grpc_tools.protoc'
 need_pkg grpc-proto         test -f /usr/share/grpc-proto/grpc/health/v1/health.proto
+need_pkg prometheus         command -v promtool
 command -v runuser >/dev/null 2>&1 || need_pkg util-linux
 
 if [[ ${#missing[@]} -eq 0 ]]; then
@@ -60,7 +62,7 @@ fi
 log "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 
-# Keep package maintainer scripts from starting redis/postgresql on 6379/5432.
+# Keep package maintainer scripts from starting redis/postgresql/prometheus on 6379/5432/9090.
 policy=/usr/sbin/policy-rc.d
 made_policy=0
 if [[ ! -e "$policy" ]]; then
@@ -90,10 +92,15 @@ if [[ -d /etc/postgresql ]] && command -v pg_lsclusters >/dev/null 2>&1; then
         fi
     done < <(pg_lsclusters --no-header 2>/dev/null || true)
 fi
+if pgrep -x prometheus -u prometheus >/dev/null 2>&1; then
+    log "stopping system prometheus"
+    "${SUDO[@]}" service prometheus stop >/dev/null 2>&1 || "${SUDO[@]}" pkill -x -u prometheus prometheus || true
+fi
 
 # Verify what the rest of the harness relies on.
 fail=0
 command -v redis-server >/dev/null || { log "redis-server still missing"; fail=1; }
 [[ -x "$PG_BIN/postgres" ]]        || { log "$PG_BIN/postgres still missing"; fail=1; }
 /usr/bin/python3 -c 'import grpc' 2>/dev/null || { log "/usr/bin/python3 cannot import grpc"; fail=1; }
+command -v promtool >/dev/null     || { log "promtool still missing"; fail=1; }
 exit $fail

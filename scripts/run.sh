@@ -194,7 +194,7 @@ if [[ -n "${METERING_PORT:-}" && -n "${SETTLEMENT_PORT:-}" ]]; then
 fi
 METERING_URL="http://127.0.0.1:${ports[0]}"
 SETTLEMENT_URL="http://127.0.0.1:${ports[1]}"
-# The HTTP/1.1 endpoints (/healthz for load balancers).
+# The HTTP/1.1 endpoints (/healthz for load balancers, /metrics for Prometheus).
 METERING_HTTP_URL="http://127.0.0.1:${ports[2]}"
 SETTLEMENT_HTTP_URL="http://127.0.0.1:${ports[3]}"
 ADMIN_KEY="${METERING_BOOTSTRAP_ADMIN_KEY:-admin-$(python3 -c 'import secrets; print(secrets.token_hex(20))')}"
@@ -213,16 +213,16 @@ start_service settlement "$SETTLEMENT_PROJECT" "$SETTLEMENT_ASSEMBLY" "${common_
 wait_serving settlement "${PIDS[1]}" "$SETTLEMENT_URL"
 
 export METERING_ADDRESS="$METERING_URL" METERING_SETTLEMENT_ADDRESS="$SETTLEMENT_URL" METERING_API_KEY="$ADMIN_KEY"
-log "metering service   $METERING_URL   (IngestService, UsageService, AdminService; flushes to PostgreSQL every 5 s); health $METERING_HTTP_URL/healthz"
-log "settlement service $SETTLEMENT_URL   (SettlementService); health $SETTLEMENT_HTTP_URL/healthz"
+log "metering service   $METERING_URL   (IngestService, UsageService, AdminService; flushes to PostgreSQL every 5 s); health $METERING_HTTP_URL/healthz, metrics $METERING_HTTP_URL/metrics"
+log "settlement service $SETTLEMENT_URL   (SettlementService); health $SETTLEMENT_HTTP_URL/healthz, metrics $SETTLEMENT_HTTP_URL/metrics"
 log "bootstrap ADMIN key for this session: $ADMIN_KEY"
 
 if [[ "${RUN_DEMO:-1}" != 0 ]]; then
-    log "running the demo: metering demo --seconds $DEMO_SECONDS ${DEMO_ARGS:-}"
+    log "running the demo: metering demo --seconds $DEMO_SECONDS --metrics $METERING_HTTP_URL/metrics ${DEMO_ARGS:-}"
     echo
     # shellcheck disable=SC2086  # DEMO_ARGS is a list of words on purpose
     set +e
-    metering demo --seconds "$DEMO_SECONDS" ${DEMO_ARGS:-}
+    metering demo --seconds "$DEMO_SECONDS" --metrics "$METERING_HTTP_URL/metrics" ${DEMO_ARGS:-}
     demo_rc=$?
     set -e
     echo
@@ -260,6 +260,7 @@ $EXAMPLES
   metering --help
 
 Health for load balancers: $METERING_HTTP_URL/healthz, $SETTLEMENT_HTTP_URL/healthz
+Prometheus metrics: $METERING_HTTP_URL/metrics, $SETTLEMENT_HTTP_URL/metrics (alert rules and a Grafana dashboard in ops/; docs/runbook.md)
 Redis $METERING_REDIS; PostgreSQL: psql "$METERING_POSTGRES_URL" (source $INFRA_DIR/env for both); service logs in $LOG_DIR.
 Ctrl-C stops everything.
 EOF

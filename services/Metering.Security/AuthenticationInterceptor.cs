@@ -12,11 +12,13 @@ namespace Metering.Security;
 public sealed class AuthenticationInterceptor : Interceptor
 {
     private readonly ApiKeyAuthenticator _authenticator;
+    private readonly IAuthenticationEvents _events;
     private readonly Dictionary<string, MethodPolicy> _policies;
 
-    public AuthenticationInterceptor(ApiKeyAuthenticator authenticator, IEnumerable<MethodPolicyRegistration> registrations)
+    public AuthenticationInterceptor(ApiKeyAuthenticator authenticator, IAuthenticationEvents events, IEnumerable<MethodPolicyRegistration> registrations)
     {
         _authenticator = authenticator;
+        _events = events;
         _policies = new Dictionary<string, MethodPolicy>(StringComparer.Ordinal);
         foreach (var registration in registrations)
         {
@@ -59,6 +61,7 @@ public sealed class AuthenticationInterceptor : Interceptor
         var header = context.RequestHeaders.GetValue("authorization");
         if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
         {
+            _events.Rejected(ApiKeyRejection.Missing);
             throw new RpcException(new Status(StatusCode.Unauthenticated, "Missing API key: send 'authorization: Bearer <key>'."));
         }
 
@@ -69,11 +72,13 @@ public sealed class AuthenticationInterceptor : Interceptor
         }
         catch (ApiKeyRejectedException ex)
         {
+            _events.Rejected(ex.Reason);
             throw new RpcException(new Status(StatusCode.Unauthenticated, ex.Message));
         }
 
         if (policy is null || !policy.Roles.Contains(caller.Role))
         {
+            _events.Denied(caller.Role);
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"A {caller.Role.ToString().ToUpperInvariant()} key may not call {context.Method}."));
         }
 

@@ -7,6 +7,7 @@ using Metering.Service.Admin;
 using Metering.Service.Flush;
 using Metering.Service.Ingest;
 using Metering.Service.Redis;
+using Metering.Service.Telemetry;
 using Metering.Service.Usage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ public static class MeteringServiceCollectionExtensions
     public static IServiceCollection AddMeteringService(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddMeteringGrpc(configuration, IngestService.Descriptor.FullName, UsageService.Descriptor.FullName, AdminService.Descriptor.FullName)
+        services.AddMeteringGrpc(configuration, MeteringTelemetry.ServiceName, IngestService.Descriptor.FullName, UsageService.Descriptor.FullName, AdminService.Descriptor.FullName)
             .AddCheck<RedisHealthCheck>("redis", timeout: ServiceDefaultsExtensions.HealthCheckTimeout);
         services.AddMeteringPostgres(configuration);
         services.AddMeteringSecurity(configuration);
@@ -55,6 +56,7 @@ public static class MeteringServiceCollectionExtensions
         services.AddOptions<FlushOptions>().Bind(configuration.GetSection("Flush")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FlushOptions>, FlushOptionsValidator>();
         services.AddSingleton<RedisSnapshotStore>();
+        services.AddSingleton<FlushMetrics>();
         services.AddSingleton<UsageFlusher>();
         services.AddHostedService(sp => sp.GetRequiredService<UsageFlusher>());
         return services;
@@ -90,6 +92,7 @@ public static class MeteringServiceCollectionExtensions
         services.AddSingleton<FinalizedPeriodGuard>();
         services.AddSingleton<RedisGroupCommitter>();
         services.AddSingleton<IngestBudget>();
+        services.AddSingleton<IngestMetrics>();
         services.AddSingleton<IngestGrpcService>();
         services.AddMethodPolicy("/metering.v1.IngestService/", MethodPolicy.For(CallerRole.Host));
         return services;

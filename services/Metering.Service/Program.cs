@@ -3,6 +3,7 @@ using Metering.Service;
 using Metering.ServiceDefaults;
 
 var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.AddMeteringConsole(builder.Configuration);
 builder.WebHost.UseMeteringKestrelDefaults();
 builder.Services.AddMeteringService(builder.Configuration);
 

@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Server;
 using Metering.Security;
+using Metering.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
@@ -17,13 +18,19 @@ namespace Metering.ServiceDefaults;
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Health checks that every service runs (the services add their own through the builder returned).</summary>
-    public static IHealthChecksBuilder AddMeteringGrpc(this IServiceCollection services, IConfiguration configuration, params string[] servedServices)
+    /// <summary>
+    /// gRPC, telemetry (the meter and activity source named <paramref name="serviceName"/>) and the health checks every
+    /// service runs; the services add their own checks through the builder returned.
+    /// </summary>
+    public static IHealthChecksBuilder AddMeteringGrpc(this IServiceCollection services, IConfiguration configuration, string serviceName, params string[] servedServices)
     {
+        services.AddMeteringTelemetry(configuration, serviceName);
         services.AddSingleton<StoreFailureInterceptor>();
         services.AddGrpc(options =>
         {
-            // Outermost first: a database failure of the key lookup is UNAVAILABLE too.
+            // Outermost first: the metrics see the status the client sees; a database failure of the key lookup is
+            // UNAVAILABLE too.
+            options.Interceptors.Add<RpcMetricsInterceptor>();
             options.Interceptors.Add<StoreFailureInterceptor>();
             options.Interceptors.Add<AuthenticationInterceptor>();
         });
@@ -69,12 +76,13 @@ public static class ServiceDefaultsExtensions
         });
     }
 
-    /// <summary>Maps reflection, gRPC health and the HTTP <c>/healthz</c> for load balancers.</summary>
+    /// <summary>Maps reflection, gRPC health, the HTTP <c>/healthz</c> for load balancers and <c>/metrics</c>.</summary>
     public static IEndpointRouteBuilder MapMeteringStandardEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcReflectionService();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapHealthChecks("/healthz");
+        endpoints.MapMeteringMetrics();
         return endpoints;
     }
 }

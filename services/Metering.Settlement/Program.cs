@@ -3,6 +3,7 @@ using Metering.ServiceDefaults;
 using Metering.Settlement;
 
 var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.AddMeteringConsole(builder.Configuration);
 builder.WebHost.UseMeteringKestrelDefaults();
 builder.Services.AddMeteringSettlement(builder.Configuration);
 

@@ -6,6 +6,7 @@ using Metering.Security;
 using Metering.Settlement.Application;
 using Metering.Settlement.Grpc;
 using Metering.Settlement.Scheduling;
+using Metering.Settlement.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +20,7 @@ public static class SettlementServiceCollectionExtensions
     public static IServiceCollection AddMeteringSettlement(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddMeteringGrpc(configuration, SettlementService.Descriptor.FullName);
+        services.AddMeteringGrpc(configuration, SettlementTelemetry.ServiceName, SettlementService.Descriptor.FullName);
         services.AddMeteringPostgres(configuration);
         services.AddSettlementPersistence();
         services.AddMeteringSecurity(configuration);
@@ -29,6 +30,7 @@ public static class SettlementServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SettlementOptions>, SettlementOptionsValidator>();
         services.AddSingleton<AgreementService>();
+        services.AddSingleton<SettlementMetrics>();
         services.AddSingleton<SettlementEngine>();
         services.AddSingleton<StatementFinalizer>();
         services.AddSingleton<SettlementCycle>();

@@ -5,6 +5,10 @@ using Metering.Persistence;
 using Metering.Persistence.Settlement;
 using Metering.Settlement;
 using Metering.Settlement.Application;
+using Metering.Settlement.Telemetry;
+using Metering.ServiceDefaults.Telemetry;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -37,7 +41,9 @@ internal static class SettlementBenchmark
             var period = YearMonth.Of(DateTime.UtcNow).Previous();
             await SeedAsync(dataSource, period, cancellationToken);
 
-            var engine = new SettlementEngine(new SettlementRunStore(dataSource), TimeProvider.System, Options.Create(new SettlementOptions()));
+            await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+            var metrics = new SettlementMetrics(new ServiceMeter(services.GetRequiredService<IMeterFactory>(), SettlementTelemetry.ServiceName));
+            var engine = new SettlementEngine(new SettlementRunStore(dataSource), metrics, TimeProvider.System, Options.Create(new SettlementOptions()));
             await engine.RunAsync(period.Previous(), null, cancellationToken);
             var stopwatch = Stopwatch.StartNew();
             var result = await engine.RunAsync(period, null, cancellationToken);

@@ -77,6 +77,7 @@ public sealed class ArgumentParsingTests
     // demo and health
     [InlineData("demo", "--seconds must be a whole number from 1 to 3,600, not '0'", "demo", "--seconds", "0")]
     [InlineData("demo", "--gateways must be a whole number from 1 to 64, not 'two'", "demo", "--gateways", "two")]
+    [InlineData("demo", "--metrics must be an http:// or https:// URL such as http://127.0.0.1:9091/metrics, not '127.0.0.1:9091'", "demo", "--metrics", "127.0.0.1:9091")]
     [InlineData("health", "--service must be one of metering, settlement, all; not 'redis'", "health", "--service", "redis")]
     [InlineData("health", "--wait must be a whole number from 1 to 3,600, not '-1'", "health", "--wait=-1")]
     [InlineData("hosts list", "--format must be one of table, csv, json; not 'yaml'", "hosts", "list", "--format", "yaml")]

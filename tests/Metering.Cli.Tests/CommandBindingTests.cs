@@ -172,6 +172,15 @@ public sealed class CommandBindingTests
 
         Assert.Equal(TimeSpan.FromSeconds(20), options.Duration);
         Assert.Equal(2, options.GatewaysPerHost);
+        Assert.Null(options.Metrics);
+    }
+
+    [Fact]
+    public void Demo_Metrics_IsTheUrlGiven()
+    {
+        var options = Bind((DemoCommand c, ParseResult p) => c.Bind(p), "demo", "--metrics", "http://127.0.0.1:9091/metrics");
+
+        Assert.Equal(new Uri("http://127.0.0.1:9091/metrics"), options.Metrics);
     }
 
     [Fact]

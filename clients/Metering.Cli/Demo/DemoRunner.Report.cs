@@ -155,6 +155,32 @@ internal sealed partial class DemoRunner
         return false;
     }
 
+    /// <summary>
+    /// Prints what /metrics counted for the demo hosts in this run and whether it agrees with the reporters: records
+    /// accepted, duplicate and rejected as the server counted them against those its acks told the reporters (whose
+    /// counters GetUsage counted exactly, above), and the flush lag after the wait for the flush.
+    /// </summary>
+    private bool WriteMetrics(IngestMetricsReading measured)
+    {
+        var stats = _gateways.Select(g => g.Stats).ToList();
+        var reported = new IngestMetricsReading(stats.Sum(s => s.RecordsAccepted), stats.Sum(s => s.RecordsDuplicate), stats.Sum(s => s.RecordsRejected), measured.FlushLagSeconds);
+        _out.WriteLine($"== The metering service's metrics ({_options.Metrics}) for the demo hosts in this run");
+        var table = Tables.Create(("Records", Justify.Left), ("/metrics", Justify.Right), ("Reporters' acks", Justify.Right));
+        table.AddTextRow("accepted", Numbers.Count(measured.Accepted), Numbers.Count(reported.Accepted));
+        table.AddTextRow("duplicate", Numbers.Count(measured.Duplicate), Numbers.Count(reported.Duplicate));
+        table.AddTextRow("rejected", Numbers.Count(measured.Rejected), Numbers.Count(reported.Rejected));
+        _view.Write(table, "  ");
+        _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  flush lag {measured.FlushLagSeconds:0.0} s (age of the oldest usage still only in Redis; 0 once everything is in PostgreSQL)"));
+        if (measured == reported)
+        {
+            _out.WriteLine($"metrics: OK: the {Numbers.Count(measured.Accepted)} records accepted by /metrics are the reporters' acks, whose counters GetUsage counted.");
+            return true;
+        }
+
+        _out.WriteLine("metrics: MISMATCH: /metrics and the reporters' acks disagree (another client of the demo hosts during the run, or a miscount).");
+        return false;
+    }
+
     private static string Describe(UsageTotals t)
         => $"{Numbers.Count(t.Requests)} req / {Numbers.Count(t.InputTokens)} in / {Numbers.Count(t.OutputTokens)} out / {Numbers.Count(t.BilledMicros)} billed micros";
 }

@@ -57,6 +57,7 @@ internal sealed partial class DemoRunner
 
             var runRange = RunRange(start);
             var baseline = await CountAsync(runRange, cancellationToken);
+            var metricsBefore = await ReadMetricsAsync(cancellationToken);
             foreach (var host in DemoCatalog.Hosts)
             {
                 for (var i = 1; i <= _options.GatewaysPerHost; i++)
@@ -72,7 +73,8 @@ internal sealed partial class DemoRunner
 
             await WriteReportAsync(period, statements, cancellationToken);
             var exactlyOnce = WriteExactlyOnce(counted);
-            return !exactlyOnce ? ExitCodes.Mismatch : settled ? ExitCodes.Ok : ExitCodes.Failed;
+            var metricsAgree = metricsBefore is null || WriteMetrics((await ReadMetricsAsync(cancellationToken))! - metricsBefore);
+            return !exactlyOnce || !metricsAgree ? ExitCodes.Mismatch : settled ? ExitCodes.Ok : ExitCodes.Failed;
         }
         finally
         {
@@ -359,6 +361,18 @@ internal sealed partial class DemoRunner
         request.GroupBy.Add(UsageGroupBy.Host);
         request.GroupBy.Add(UsageGroupBy.Model);
         return request;
+    }
+
+    /// <summary>The demo hosts' records and the flush lag as the metering service's /metrics reports them; null without --metrics.</summary>
+    private async Task<IngestMetricsReading?> ReadMetricsAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Metrics is not { } metrics)
+        {
+            return null;
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        return await IngestMetricsReading.ReadAsync(http, metrics, HostIds.ToHashSet(StringComparer.Ordinal), cancellationToken);
     }
 
     private async Task<Dictionary<(string Host, string Model), UsageTotals>> CountAsync(GetUsageRequest request, CancellationToken cancellationToken)

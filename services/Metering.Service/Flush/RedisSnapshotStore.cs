@@ -36,7 +36,29 @@ internal sealed class RedisSnapshotStore
 
     private readonly RedisConnection _redis;
 
+    /// <summary>
+    /// KEYS[1] live hash, [2] snapshot id set; ARGV[1] prefix. The oldest "|t0" (first write since a cut, Redis TIME in
+    /// µs, as a string) of the live hash and of every snapshot still listed; nil when Redis holds nothing of the host.
+    /// </summary>
+    private const string OldestScript = """
+        local oldest = redis.call('HGET', KEYS[1], '|t0')
+        for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+          local t = redis.call('HGET', ARGV[1] .. 's:' .. id, '|t0')
+          if t and (not oldest or tonumber(t) < tonumber(oldest)) then oldest = t end
+        end
+        return oldest
+        """;
+
     public RedisSnapshotStore(RedisConnection redis) => _redis = redis;
+
+    /// <summary>When the oldest usage of the host still only in Redis (live or in a snapshot) arrived; null for none.</summary>
+    public async Task<DateTimeOffset?> OldestUnflushedAsync(string hostId)
+    {
+        var database = await _redis.GetDatabaseAsync();
+        var keys = _redis.Keys.For(hostId);
+        var answer = await database.ScriptEvaluateAsync(OldestScript, [keys.Live, keys.Snapshots], [keys.PrefixValue]);
+        return answer.IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds(long.Parse((string)answer!, System.Globalization.CultureInfo.InvariantCulture) / 1000);
+    }
 
     /// <summary>
     /// Cuts the host's live counters into a snapshot whose flush id ends in <paramref name="uniquePart"/>; null when

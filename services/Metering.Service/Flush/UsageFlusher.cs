@@ -1,4 +1,8 @@
+using System.Data.Common;
+using System.Diagnostics;
 using Metering.Persistence;
+using Metering.Service.Telemetry;
+using StackExchange.Redis;
 using Microsoft.Extensions.Options;
 
 namespace Metering.Service.Flush;
@@ -25,11 +29,14 @@ internal sealed partial class UsageFlusher : BackgroundService
     private readonly FlushOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<UsageFlusher> _logger;
+    private readonly FlushMetrics _metrics;
     private DateTime _lastPrune;
+    private IReadOnlyList<string> _knownHosts = [];
 
-    public UsageFlusher(RedisSnapshotStore snapshots, UsageFlushWriter writer, HostRepository hosts, IOptions<FlushOptions> options, TimeProvider time, ILogger<UsageFlusher> logger)
+    public UsageFlusher(RedisSnapshotStore snapshots, UsageFlushWriter writer, HostRepository hosts, FlushMetrics metrics, IOptions<FlushOptions> options, TimeProvider time, ILogger<UsageFlusher> logger)
     {
         _snapshots = snapshots;
+        _metrics = metrics;
         _writer = writer;
         _hosts = hosts;
         _options = options.Value;
@@ -37,20 +44,64 @@ internal sealed partial class UsageFlusher : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>Runs one cycle; returns the number of rows written to PostgreSQL.</summary>
+    /// <summary>Runs one cycle; returns the number of rows written to PostgreSQL. A failed cycle is counted by the store that failed.</summary>
     public async Task<int> FlushOnceAsync(CancellationToken cancellationToken)
     {
-        var hosts = await _hosts.ListIdsAsync(cancellationToken);
-        var written = 0;
-
-        var leftovers = (await Task.WhenAll(hosts.Select(_snapshots.ReadLeftoversAsync))).SelectMany(s => s).ToList();
-        if (leftovers.Count > 0)
+        using var activity = MeteringTelemetry.Source.StartActivity("flush cycle");
+        var started = Stopwatch.GetTimestamp();
+        try
         {
-            LogRecovering(_logger, leftovers.Count);
-            written += await WriteAndDeleteAsync(leftovers, cancellationToken);
+            var written = await CycleAsync(cancellationToken);
+            _metrics.Cycle(started, written);
+            activity?.SetTag("metering.flush.rows", written);
+            return written;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _metrics.Failed(ex switch
+            {
+                DbException => "postgres",
+                RedisException or RedisTimeoutException => "redis",
+                _ => "other",
+            });
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
+    }
+
+    private async Task<int> CycleAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> hosts;
+        try
+        {
+            hosts = await _hosts.ListIdsAsync(cancellationToken);
+            _knownHosts = hosts;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // PostgreSQL is unreachable: the lag still ages, measured over the hosts the last cycle knew.
+            await MeasureLagAsync(_knownHosts);
+            throw;
         }
 
-        written += await CutAndWriteAsync(hosts, cancellationToken);
+        var written = 0;
+        try
+        {
+            var leftovers = (await Task.WhenAll(hosts.Select(_snapshots.ReadLeftoversAsync))).SelectMany(s => s).ToList();
+            if (leftovers.Count > 0)
+            {
+                LogRecovering(_logger, leftovers.Count);
+                _metrics.Orphaned(leftovers.Count);
+                written += await WriteAndDeleteAsync(leftovers, cancellationToken);
+                _metrics.Recovered(leftovers.Count);
+            }
+
+            written += await CutAndWriteAsync(hosts, cancellationToken);
+        }
+        finally
+        {
+            await MeasureLagAsync(hosts);
+        }
 
         var now = _time.GetUtcNow().UtcDateTime;
         if (now - _lastPrune > TimeSpan.FromHours(1))
@@ -110,6 +161,20 @@ internal sealed partial class UsageFlusher : BackgroundService
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogCycleFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>Reads when the oldest usage still only in Redis arrived (for the flush lag); a failed read keeps the last.</summary>
+    private async Task MeasureLagAsync(IReadOnlyCollection<string> hosts)
+    {
+        try
+        {
+            var oldest = (await Task.WhenAll(hosts.Select(_snapshots.OldestUnflushedAsync))).Where(t => t is not null).DefaultIfEmpty(null).Min();
+            _metrics.OldestUnflushed(oldest);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            LogLagUnknown(_logger, ex);
         }
     }
 
@@ -235,6 +300,9 @@ internal sealed partial class UsageFlusher : BackgroundService
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "A flush cycle failed; its snapshots stay in Redis and are re-flushed next cycle.")]
     private static partial void LogCycleFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Debug, Message = "The flush lag could not be read from Redis; it keeps aging from its last reading.")]
+    private static partial void LogLagUnknown(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "The final flush at shutdown did not finish in time; what it did not commit stays in Redis for the next flush.")]
     private static partial void LogFinalFlushCut(ILogger logger);

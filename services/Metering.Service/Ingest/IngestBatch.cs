@@ -30,8 +30,22 @@ internal sealed class IngestBatch : IDisposable
     /// <summary>How many records are kept in <see cref="Records"/>.</summary>
     public int Stored { get; }
 
+    /// <summary>When the server began parsing the message (a <see cref="System.Diagnostics.Stopwatch"/> timestamp): the ack latency and the batch's span start here.</summary>
+    public long ParseStarted { get; private set; }
+
+    /// <summary>When the parse ended (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long ParseEnded { get; private set; }
+
     /// <summary>The records kept, in message order.</summary>
     public ReadOnlyMemory<ReceivedRecord> Records => _records is null ? throw new ObjectDisposedException(nameof(IngestBatch)) : _records.AsMemory(0, Stored);
+
+    /// <summary>Stamps the parse's start and end (<see cref="IngestServiceBinding"/>'s deserializer).</summary>
+    public IngestBatch Parsed(long started, long ended)
+    {
+        ParseStarted = started;
+        ParseEnded = ended;
+        return this;
+    }
 
     public void Dispose()
     {

@@ -8,7 +8,11 @@ namespace Metering.Service.Ingest;
 /// </summary>
 internal sealed class IngestBudget(IOptions<IngestOptions> options)
 {
+    private readonly int _limit = options.Value.MaxInFlightBatches;
     private readonly SemaphoreSlim _slots = new(options.Value.MaxInFlightBatches);
+
+    /// <summary>Slots taken now.</summary>
+    public int InFlight => _limit - _slots.CurrentCount;
 
     /// <summary>Takes one slot; waits while every slot is taken.</summary>
     public Task WaitAsync(CancellationToken cancellationToken) => _slots.WaitAsync(cancellationToken);

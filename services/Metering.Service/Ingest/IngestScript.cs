@@ -11,7 +11,8 @@ namespace Metering.Service.Ingest;
 /// the limit holds for everything the bucket ever received, flushed or not, and every single counter stays below it.
 /// When that key is created — the bucket's first usage ever — the step's record count goes to field "&lt;member&gt;|N"
 /// instead of "|n": the flusher then knows PostgreSQL has no row for the bucket yet and inserts it without looking (a
-/// wrong guess costs a retry, never a count), and the mark costs no field of its own.
+/// wrong guess costs a retry, never a count), and the mark costs no field of its own. Field "|t0" holds the time (Redis
+/// TIME, µs) of the hash's first write since its last cut; it moves with the cut, and the flush lag is measured from it.
 /// <para>
 /// The step's Redis commands grow with the buckets and producers it touches, not with its batches: decisions are
 /// made on values read once (producer state, bucket totals) and kept in Lua tables, the deltas of every applied batch
@@ -150,6 +151,11 @@ internal static class IngestScript
           results[op] = result
         end
 
+        -- The time of the hash's first write since its last cut (Redis TIME, µs): the flush lag is measured from it.
+        if #order > 0 then
+          local now = redis.call('TIME')
+          redis.call('HSETNX', live, '|t0', now[1] .. string.format('%06d', tonumber(now[2])))
+        end
         for _, b in ipairs(order) do
           for f = 1, 5 do
             if b.pending[f] > 0 then redis.call('HINCRBY', live, b.fields[f], string.format('%d', b.pending[f])) end

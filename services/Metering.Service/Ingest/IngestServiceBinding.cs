@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
 using Metering.Contracts.V1;
@@ -17,7 +18,7 @@ internal static class IngestServiceBinding
         MethodType.DuplexStreaming,
         IngestService.Descriptor.FullName,
         "StreamUsage",
-        Marshallers.Create<IngestBatch>(static (_, _) => throw new NotSupportedException("The server only reads IngestBatch."), static context => IngestBatchParser.Parse(context.PayloadAsReadOnlySequence())),
+        Marshallers.Create<IngestBatch>(static (_, _) => throw new NotSupportedException("The server only reads IngestBatch."), ParseBatch),
         Marshaller<StreamUsageResponse>());
 
     public static readonly Method<ReportUsageRequest, ReportUsageResponse> ReportUsage = new(
@@ -26,6 +27,12 @@ internal static class IngestServiceBinding
         "ReportUsage",
         Marshaller<ReportUsageRequest>(),
         Marshaller<ReportUsageResponse>());
+
+    private static IngestBatch ParseBatch(DeserializationContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        return IngestBatchParser.Parse(context.PayloadAsReadOnlySequence()).Parsed(started, Stopwatch.GetTimestamp());
+    }
 
     /// <summary>The service's descriptor, for server reflection.</summary>
     public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => IngestService.Descriptor;

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using Metering.Domain.Ingest;
 using Metering.Service.Redis;
+using Metering.Service.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -26,9 +28,12 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
     private readonly RedisValue _bucketTotalTtl;
     private readonly Task _loop;
 
-    public RedisGroupCommitter(RedisConnection redis, IOptions<IngestOptions> options, IOptions<IngestLimits> limits, ILogger<RedisGroupCommitter> logger)
+    private readonly IngestMetrics _metrics;
+
+    public RedisGroupCommitter(RedisConnection redis, IngestMetrics metrics, IOptions<IngestOptions> options, IOptions<IngestLimits> limits, ILogger<RedisGroupCommitter> logger)
     {
         _redis = redis;
+        _metrics = metrics;
         _options = options.Value;
         _logger = logger;
         _commitSlots = new SemaphoreSlim(_options.MaxConcurrentCommits);
@@ -75,6 +80,7 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
                 continue;
             }
 
+            _metrics.Committed(taken.Count);
             var tasks = new List<Task>();
             try
             {
@@ -143,7 +149,9 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
         {
             var keys = _redis.Keys.For(group[0].HostId);
             var args = IngestScript.Arguments(keys.PrefixValue, _producerTtl, _bucketTotalTtl, _keyTtl, group);
+            var started = Stopwatch.GetTimestamp();
             var result = await database.ScriptEvaluateAsync(IngestScript.Source, [keys.Live], args);
+            _metrics.HostStep(started);
             var outcomes = (RedisResult[])result!;
             for (var i = 0; i < group.Count; i++)
             {

@@ -9,9 +9,13 @@ namespace Metering.Service.Usage;
 /// Reads a host's live hash or a flush snapshot (its renamed copy): fields "&lt;hour&gt;:&lt;model&gt;|&lt;f&gt;" with f one
 /// of i (input tokens), o (output tokens), r (requests), b (billed micros), n (records), summed per bucket, or N
 /// (records too, of the bucket's first usage ever, which arrived since the last cut: PostgreSQL has no row for it).
+/// Field <see cref="FirstWriteField"/> is not a bucket and is skipped.
 /// </summary>
 internal static class LiveHash
 {
+    /// <summary>The time (Redis TIME, µs) of the hash's first write since its last cut; the flush lag is measured from it.</summary>
+    public const string FirstWriteField = "|t0";
+
     public static List<LiveBucket> Parse(RedisResult[] flat)
     {
         var buckets = new Dictionary<string, LiveBucket>((flat.Length / 10) + 1, StringComparer.Ordinal);
@@ -48,6 +52,11 @@ internal static class LiveHash
 
     private static void Add(Dictionary<string, LiveBucket>.AlternateLookup<ReadOnlySpan<char>> lookup, ReadOnlySpan<char> field, long value)
     {
+        if (field.SequenceEqual(FirstWriteField))
+        {
+            return;
+        }
+
         var bar = field.Length - 2;
         if (bar <= 0 || field[bar] != '|')
         {

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Metering.Domain.Settlement;
 using Metering.Persistence.Settlement;
+using Metering.Settlement.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Metering.Settlement.Application;
@@ -14,12 +16,14 @@ namespace Metering.Settlement.Application;
 internal sealed class SettlementEngine
 {
     private readonly SettlementRunStore _store;
+    private readonly SettlementMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly SettlementOptions _options;
 
-    public SettlementEngine(SettlementRunStore store, TimeProvider time, IOptions<SettlementOptions> options)
+    public SettlementEngine(SettlementRunStore store, SettlementMetrics metrics, TimeProvider time, IOptions<SettlementOptions> options)
     {
         _store = store;
+        _metrics = metrics;
         _time = time;
         _options = options.Value;
     }
@@ -29,6 +33,26 @@ internal sealed class SettlementEngine
     /// agreement in force for the period or usage in it.
     /// </summary>
     public async Task<SettlementRunResult> RunAsync(YearMonth period, IReadOnlyCollection<string>? hostIds, CancellationToken cancellationToken)
+    {
+        using var activity = SettlementTelemetry.Source.StartActivity("settlement run");
+        activity?.SetTag("metering.period", period.ToString());
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await RunCoreAsync(period, hostIds, cancellationToken);
+            _metrics.Run(started, ok: true, result.Statements);
+            activity?.SetTag("metering.statements", result.Statements.Count);
+            return result;
+        }
+        catch (Exception ex) when (ex is not SettlementFailure)
+        {
+            _metrics.Run(started, ok: false, []);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
+    }
+
+    private async Task<SettlementRunResult> RunCoreAsync(YearMonth period, IReadOnlyCollection<string>? hostIds, CancellationToken cancellationToken)
     {
         var now = _time.UtcNowMicroseconds();
         if (period.StartUtc > now)

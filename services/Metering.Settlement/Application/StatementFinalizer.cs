@@ -1,5 +1,6 @@
 using Metering.Domain.Settlement;
 using Metering.Persistence.Settlement;
+using Metering.Settlement.Telemetry;
 
 namespace Metering.Settlement.Application;
 
@@ -8,11 +9,13 @@ internal sealed class StatementFinalizer
 {
     private readonly StatementRepository _statements;
     private readonly TimeProvider _time;
+    private readonly SettlementMetrics _metrics;
 
-    public StatementFinalizer(StatementRepository statements, TimeProvider time)
+    public StatementFinalizer(StatementRepository statements, TimeProvider time, SettlementMetrics metrics)
     {
         _statements = statements;
         _time = time;
+        _metrics = metrics;
     }
 
     /// <summary>The FINAL statement (unchanged when it already was FINAL).</summary>
@@ -20,11 +23,17 @@ internal sealed class StatementFinalizer
     {
         var now = _time.UtcNowMicroseconds();
         var outcome = await _statements.FinalizeAsync(statementId, now, context => FinalizeRules.Check(context, now, allowUnpriced, expectedComputedAt), cancellationToken);
-        return outcome.Kind switch
+        var statement = outcome.Kind switch
         {
             FinalizeOutcomeKind.NotFound => throw SettlementFailure.NotFound($"statement_id '{statementId}' does not exist."),
             FinalizeOutcomeKind.Rejected => throw SettlementFailure.Precondition($"statement {statementId} cannot be finalized: {outcome.Reason}."),
             _ => outcome.Statement!,
         };
+        if (outcome.Kind == FinalizeOutcomeKind.Finalized)
+        {
+            _metrics.Finalized();
+        }
+
+        return statement;
     }
 }

@@ -154,6 +154,41 @@ public sealed class FirstUsageMarkTests : IClassFixture<FirstUsageMarkTests.Fixt
         Assert.Equal(sum + 1, (await Rpc.TotalsByModelAsync(_fixture.Channel, key))["m"].InputTokens);
     }
 
+    /// <summary>
+    /// "|t0" holds the Redis time (µs) of the live hash's first write since its last cut: later batches leave it, the
+    /// cut takes it along into the snapshot, and the next batch after the cut starts a new one.
+    /// </summary>
+    [Fact]
+    public async Task FirstWriteTime_IsSetByTheFirstBatchSinceTheCut_AndKeptByLaterOnes()
+    {
+        var (hostId, key) = await _fixture.NewHostAsync("first-write");
+        var at = EventTime();
+        var redis = await RedisAsync();
+        Assert.False(await redis.HashExistsAsync(LiveKey(hostId), "|t0"));
+
+        var before = await RedisMicrosecondsAsync(redis);
+        await ReportAsync(key, "k1", Rpc.Record("m", 1, 0, 1, at));
+        var first = (long)await redis.HashGetAsync(LiveKey(hostId), "|t0");
+        Assert.InRange(first, before, await RedisMicrosecondsAsync(redis));
+
+        await Task.Delay(5);
+        await ReportAsync(key, "k2", Rpc.Record("m", 2, 0, 1, at));
+        Assert.Equal(first, (long)await redis.HashGetAsync(LiveKey(hostId), "|t0"));
+
+        await FlushAsync();
+        Assert.False(await redis.KeyExistsAsync(LiveKey(hostId)));
+        var afterCut = await RedisMicrosecondsAsync(redis);
+        await ReportAsync(key, "k3", Rpc.Record("m", 4, 0, 1, at));
+        Assert.True((long)await redis.HashGetAsync(LiveKey(hostId), "|t0") >= afterCut);
+        Assert.Equal(["m@0 i=3 o=0 r=2 b=0 n=2"], await RowsInPostgresAsync(hostId, at));
+    }
+
+    private static async Task<long> RedisMicrosecondsAsync(IDatabase redis)
+    {
+        var time = (RedisResult[])(await redis.ExecuteAsync("TIME"))!;
+        return ((long)time[0] * 1_000_000) + (long)time[1];
+    }
+
     /// <summary>A minute ago, fixed for the whole test so every batch lands in the same hour bucket.</summary>
     private static DateTime EventTime() => DateTime.UtcNow.AddMinutes(-1);
 
@@ -167,10 +202,10 @@ public sealed class FirstUsageMarkTests : IClassFixture<FirstUsageMarkTests.Fixt
 
     private async Task<IDatabase> RedisAsync() => await _fixture.Service.Services.GetRequiredService<RedisConnection>().GetDatabaseAsync();
 
-    /// <summary>The live hash's fields that hold a count (an undone batch may leave fields at 0).</summary>
+    /// <summary>The live hash's fields that hold a count (an undone batch may leave fields at 0); "|t0" is no count.</summary>
     private async Task<string[]> LiveFieldsAsync(string hostId)
         => (await (await RedisAsync()).HashGetAllAsync(LiveKey(hostId)))
-            .Where(e => (long)e.Value != 0)
+            .Where(e => e.Name != "|t0" && (long)e.Value != 0)
             .Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Name}={(long)e.Value}"))
             .Order(StringComparer.Ordinal)
             .ToArray();
