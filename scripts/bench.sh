@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: installs what is missing, starts throwaway Redis and PostgreSQL in a
 # fresh temp folder, runs the benchmarks against them (all, or those named:
-# transport, ingest, unary, flush, settlement; --seconds N shortens each measure)
+# transport, ingest, telemetry, unary, paging, flush, settlement; --seconds N shortens each measure)
 # and always tears them down. The benchmark program prints its tables and writes
 # its JSON results under .bench/ (docs/benchmarks.md).
 set -euo pipefail

@@ -1,8 +1,9 @@
 using System.Globalization;
 using Metering.Benchmarks;
 
-// `make bench`: every benchmark in turn, or the ones named on the command line (transport, ingest, unary, paging,
-// flush, settlement). --seconds N shortens each measure (transport: 10 s by default; ingest: 30 s per run; unary: 15 s).
+// `make bench`: every benchmark in turn, or the ones named on the command line (transport, ingest, telemetry, unary,
+// paging, flush, settlement). --seconds N shortens each measure (transport: 10 s by default; ingest: 30 s per run;
+// telemetry: 15 s per run, 10 runs; unary: 15 s).
 var secondsAt = Array.IndexOf(args, "--seconds");
 var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (secondsAt < 0 || i != secondsAt + 1)).ToList();
 var seconds = secondsAt >= 0 && secondsAt + 1 < args.Length ? int.Parse(args[secondsAt + 1], CultureInfo.InvariantCulture) : (int?)null;
@@ -16,6 +17,11 @@ if (all || names.Contains("transport"))
 if (all || names.Contains("ingest"))
 {
     Environment.ExitCode = await IngestBenchmark.RunAsync(TimeSpan.FromSeconds(seconds ?? 30));
+}
+
+if (all || names.Contains("telemetry"))
+{
+    Environment.ExitCode = Math.Max(Environment.ExitCode, await TelemetryBenchmark.RunAsync(TimeSpan.FromSeconds(seconds ?? 15)));
 }
 
 if (all || names.Contains("unary"))

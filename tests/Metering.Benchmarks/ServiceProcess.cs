@@ -18,14 +18,18 @@ internal sealed class ServiceProcess : IDisposable
 
     private readonly Process _process;
 
-    private ServiceProcess(Process process, Uri address, string adminKey)
+    private ServiceProcess(Process process, Uri address, Uri httpAddress, string adminKey)
     {
         _process = process;
         Address = address;
+        HttpAddress = httpAddress;
         AdminKey = adminKey;
     }
 
     public Uri Address { get; }
+
+    /// <summary>The HTTP/1.1 endpoint (<c>/healthz</c>, <c>/metrics</c>).</summary>
+    public Uri HttpAddress { get; }
 
     public string AdminKey { get; }
 
@@ -42,6 +46,7 @@ internal sealed class ServiceProcess : IDisposable
         var configuration = Environment.GetEnvironmentVariable("METERING_BENCH_CONFIGURATION") is { Length: > 0 } c ? c : "Release";
         var dll = await EnsureBuiltAsync(root, configuration, "services/Metering.Service/Metering.Service.csproj", "services/Metering.Service/bin/{0}/net10.0/Metering.Service.dll");
         var port = FreePort();
+        var httpPort = FreePort();
         var adminKey = AdminKeyPrefix + Guid.NewGuid().ToString("N");
         var log = Path.Combine(root, ".bench", logName);
         Directory.CreateDirectory(Path.GetDirectoryName(log)!);
@@ -57,7 +62,7 @@ internal sealed class ServiceProcess : IDisposable
         start.Environment["Postgres__ConnectionString"] = Require("METERING_POSTGRES");
         start.Environment["Security__BootstrapAdminKey"] = adminKey;
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{port}";
-        start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{FreePort()}";
+        start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -71,7 +76,7 @@ internal sealed class ServiceProcess : IDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey);
+        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{httpPort}"), adminKey);
         Console.WriteLine($"bench: service {dll} on {service.Address} (log {log})");
         try
         {

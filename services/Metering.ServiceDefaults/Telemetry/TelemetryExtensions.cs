@@ -38,7 +38,10 @@ public static class TelemetryExtensions
         var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService(serviceName));
         telemetry.WithMetrics(metrics =>
         {
-            metrics.AddMeter(serviceName).AddAspNetCoreInstrumentation().AddMeter("Microsoft.AspNetCore.Server.Kestrel");
+            // ASP.NET Core's request and Kestrel's connection meters, not all of AddAspNetCoreInstrumentation's: its
+            // "Microsoft.AspNetCore.MemoryPool" meter counts every buffer Kestrel rents on the ingest path, and no alert
+            // or dashboard panel reads it.
+            metrics.AddMeter(serviceName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
             if (options.PrometheusEnabled)
             {
                 // Every scrape reads the instruments afresh: the scrape interval is the operator's to choose.
