@@ -8,7 +8,7 @@ namespace Metering.ServiceDefaults;
 /// <summary>
 /// Console logging as configuration says: <c>Logging:Console:FormatterName</c> is <c>simple</c> (the default, for a
 /// terminal), <c>json</c> (one JSON object per line, for a log collector) or <c>systemd</c>, with the formatter's
-/// options under <c>Logging:Console:FormatterOptions</c> (docs/operations.md, "Logs").
+/// options under <c>Logging:Console:FormatterOptions</c> (docs/operations.md, "Logging").
 /// </summary>
 public static class LoggingExtensions
 {
