@@ -15,7 +15,7 @@ internal static class BenchResults
         Console.WriteLine($"|{new string('-', width + 2)}|{new string('-', 16)}|------");
         foreach (var row in rows)
         {
-            Console.WriteLine($"| {row.Label.PadRight(width)} | {row.Value.ToString("N1", CultureInfo.InvariantCulture),14} | {row.Unit}");
+            Console.WriteLine($"| {row.Label.PadRight(width)} | {row.Value.ToString(Math.Abs(row.Value) < 10 && row.Value != Math.Round(row.Value) ? "N3" : "N1", CultureInfo.InvariantCulture),14} | {row.Unit}");
         }
 
         var directory = Path.Combine(RepositoryRoot(), ".bench");
