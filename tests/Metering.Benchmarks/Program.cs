@@ -3,7 +3,7 @@ using Metering.Benchmarks;
 
 // `make bench`: every benchmark in turn, or the ones named on the command line (transport, ingest, telemetry, unary,
 // paging, flush, settlement). --seconds N shortens each measure (transport: 10 s by default; ingest: 30 s per run;
-// telemetry: 15 s per run, 10 runs; unary: 15 s).
+// telemetry: 15 s per run, 10 services with two runs each; unary: 15 s).
 var secondsAt = Array.IndexOf(args, "--seconds");
 var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (secondsAt < 0 || i != secondsAt + 1)).ToList();
 var seconds = secondsAt >= 0 && secondsAt + 1 < args.Length ? int.Parse(args[secondsAt + 1], CultureInfo.InvariantCulture) : (int?)null;
