@@ -45,6 +45,11 @@ internal static class TelemetryBenchmark
                 await stop.CancelAsync();
                 scrapes += await scraper;
                 allPassed &= passed && pacedPassed;
+                if (serviceCores <= 0)
+                {
+                    throw new InvalidOperationException("metering-loadgen reported no service_cpu_cores for the fixed-rate run");
+                }
+
                 var cpuPerMillion = serviceCores / paced * 1_000_000;
                 (metrics ? on : off).Add(rate);
                 (metrics ? cpuOn : cpuOff).Add(cpuPerMillion);
