@@ -18,6 +18,12 @@ public sealed class AdminClient
     public Task<ListHostsResponse> ListHostsAsync(ListHostsRequest request, CancellationToken cancellationToken = default)
         => _calls.Admin.ListHostsAsync(request, _calls.Options(cancellationToken)).ResponseAsync;
 
+    /// <summary>
+    /// Lists one page of audit events, newest first, filtered; a HOST key sees the events about its own host only.
+    /// </summary>
+    public Task<ListAuditEventsResponse> ListAuditEventsAsync(ListAuditEventsRequest request, CancellationToken cancellationToken = default)
+        => _calls.Admin.ListAuditEventsAsync(request, _calls.Options(cancellationToken)).ResponseAsync;
+
     /// <summary>Issues an API key; the response carries its secret, shown this once only.</summary>
     public Task<CreateApiKeyResponse> CreateApiKeyAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default)
         => _calls.Admin.CreateApiKeyAsync(request, _calls.Options(cancellationToken)).ResponseAsync;

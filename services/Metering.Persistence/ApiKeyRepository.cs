@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Dapper;
+using Metering.Persistence.Audit;
 using Npgsql;
 
 namespace Metering.Persistence;
@@ -17,8 +19,10 @@ public sealed class ApiKeyRepository
         """;
 
     private const string RevokeSql = """
-        UPDATE api_keys SET revoked_at = COALESCE(revoked_at, @At) WHERE key_id = @KeyId
-        RETURNING revoked_at
+        UPDATE api_keys k SET revoked_at = COALESCE(old.revoked_at, @At)
+        FROM (SELECT key_id, revoked_at FROM api_keys WHERE key_id = @KeyId FOR UPDATE) old
+        WHERE k.key_id = old.key_id
+        RETURNING k.revoked_at AS RevokedAt, old.revoked_at IS NULL AS Revoked, k.role AS Role, k.host_id AS HostId, k.description AS Description
         """;
 
     private const string RevokedSinceSql = """
@@ -29,10 +33,22 @@ public sealed class ApiKeyRepository
 
     public ApiKeyRepository(NpgsqlDataSource dataSource) => _dataSource = dataSource;
 
-    public async Task CreateAsync(ApiKeyRecord key, byte[] secretHash, CancellationToken cancellationToken)
+    /// <summary>Inserts the key and its "api_key.create" audit event by <paramref name="actor"/> (without the secret or its hash) in one transaction.</summary>
+    public async Task CreateAsync(ApiKeyRecord key, byte[] secretHash, AuditActor actor, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(InsertSql, new { key.KeyId, SecretHash = secretHash, key.Role, key.HostId, key.Description, key.CreatedAt }, cancellationToken: cancellationToken));
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(InsertSql, new { key.KeyId, SecretHash = secretHash, key.Role, key.HostId, key.Description, key.CreatedAt }, transaction, cancellationToken: cancellationToken));
+        var after = new JsonObject
+        {
+            ["key_id"] = key.KeyId,
+            ["role"] = key.Role,
+            ["host_id"] = key.HostId,
+            ["description"] = key.Description,
+            ["created_at"] = AuditLog.Time(key.CreatedAt),
+        };
+        await AuditLog.WriteAsync(connection, transaction, new AuditEntry(key.CreatedAt, actor, "api_key.create", "api_key", key.KeyId, key.HostId, null, after), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<ApiKeyRecord?> FindBySecretHashAsync(byte[] secretHash, CancellationToken cancellationToken)
@@ -41,11 +57,29 @@ public sealed class ApiKeyRepository
         return await connection.QuerySingleOrDefaultAsync<ApiKeyRecord>(new CommandDefinition(FindByHashSql, new { SecretHash = secretHash }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Revokes the key (idempotent); returns when it was revoked, or null for an unknown key.</summary>
-    public async Task<DateTime?> RevokeAsync(string keyId, DateTime at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Revokes the key (idempotent) and, when this call revoked it, writes its "api_key.revoke" audit event by
+    /// <paramref name="actor"/> in the same transaction; returns when it was revoked, or null for an unknown key.
+    /// </summary>
+    public async Task<DateTime?> RevokeAsync(string keyId, DateTime at, AuditActor actor, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(RevokeSql, new { KeyId = keyId, At = at }, cancellationToken: cancellationToken));
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<RevokedRow>(new CommandDefinition(RevokeSql, new { KeyId = keyId, At = at }, transaction, cancellationToken: cancellationToken));
+        if (row is null)
+        {
+            return null;
+        }
+
+        if (row.Revoked)
+        {
+            var before = new JsonObject { ["key_id"] = keyId, ["role"] = row.Role, ["host_id"] = row.HostId, ["description"] = row.Description, ["revoked_at"] = null };
+            var after = new JsonObject { ["key_id"] = keyId, ["role"] = row.Role, ["host_id"] = row.HostId, ["description"] = row.Description, ["revoked_at"] = AuditLog.Time(row.RevokedAt) };
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(at, actor, "api_key.revoke", "api_key", keyId, row.HostId, before, after), cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return row.RevokedAt;
     }
 
     public async Task<IReadOnlyList<string>> RevokedSinceAsync(DateTime since, CancellationToken cancellationToken)
@@ -53,4 +87,6 @@ public sealed class ApiKeyRepository
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<string>(new CommandDefinition(RevokedSinceSql, new { Since = since }, cancellationToken: cancellationToken))).AsList();
     }
+
+    private sealed record RevokedRow(DateTime RevokedAt, bool Revoked, string Role, string? HostId, string Description);
 }

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Dapper;
+using Metering.Persistence.Audit;
 using Npgsql;
 
 namespace Metering.Persistence;
@@ -24,11 +26,28 @@ public sealed class HostRepository
 
     public HostRepository(NpgsqlDataSource dataSource) => _dataSource = dataSource;
 
-    /// <summary>Inserts the host; false when the id is taken.</summary>
-    public async Task<bool> TryCreateAsync(HostRecord host, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts the host and its "host.create" audit event by <paramref name="actor"/> in one transaction; false (and
+    /// nothing written) when the id is taken.
+    /// </summary>
+    public async Task<bool> TryCreateAsync(HostRecord host, AuditActor actor, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(InsertSql, host, cancellationToken: cancellationToken)) == 1;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await connection.ExecuteAsync(new CommandDefinition(InsertSql, host, transaction, cancellationToken: cancellationToken)) != 1)
+        {
+            return false;
+        }
+
+        var after = new JsonObject
+        {
+            ["host_id"] = host.HostId,
+            ["display_name"] = host.DisplayName,
+            ["created_at"] = AuditLog.Time(host.CreatedAt),
+        };
+        await AuditLog.WriteAsync(connection, transaction, new AuditEntry(host.CreatedAt, actor, "host.create", "host", host.HostId, host.HostId, null, after), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task<IReadOnlyList<HostRecord>> ListAsync(string after, int limit, CancellationToken cancellationToken)

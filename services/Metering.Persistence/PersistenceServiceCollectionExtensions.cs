@@ -1,3 +1,4 @@
+using Metering.Persistence.Audit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddSingleton<UsageRepository>();
         services.AddSingleton<UsageFlushWriter>();
         services.AddSingleton<FinalizedPeriodReader>();
+        services.AddSingleton<AuditRepository>();
         return services;
     }
 

@@ -1,3 +1,5 @@
+using Metering.Persistence.Audit;
+
 namespace Metering.Security;
 
 /// <summary>
@@ -22,6 +24,9 @@ public sealed class Caller
     public string? HostId { get; }
 
     public bool IsRevoked => _revoked;
+
+    /// <summary>This caller as the actor of the audit events of its changes (key id and role; never the secret).</summary>
+    public AuditActor AuditActor => new(KeyId, Role.ToString().ToUpperInvariant());
 
     internal void MarkRevoked() => _revoked = true;
 

@@ -38,6 +38,7 @@ public static class MeteringServiceCollectionExtensions
 
         services.AddMethodPolicy("/metering.v1.AdminService/", MethodPolicy.For(CallerRole.Admin));
         services.AddMethodPolicy("/metering.v1.AdminService/ListHosts", MethodPolicy.For(CallerRole.Billing, CallerRole.Admin));
+        services.AddMethodPolicy("/metering.v1.AdminService/ListAuditEvents", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
         return services;
     }
 

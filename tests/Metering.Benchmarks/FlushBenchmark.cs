@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using StackExchange.Redis;
+using Metering.Persistence.Audit;
 
 namespace Metering.Benchmarks;
 
@@ -59,7 +60,7 @@ internal static class FlushBenchmark
         for (var h = 0; h < Hosts; h++)
         {
             var hostId = $"bench-host-{h:000}";
-            await hosts.TryCreateAsync(new HostRecord(hostId, hostId, DateTime.UtcNow), CancellationToken.None);
+            await hosts.TryCreateAsync(new HostRecord(hostId, hostId, DateTime.UtcNow), new AuditActor("benchmark", "ADMIN"), CancellationToken.None);
         }
 
         // Every cycle flushes hours no cycle before it used, so each of its rows is new to PostgreSQL.

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Metering.Persistence.Audit;
 
 namespace Metering.Benchmarks;
 
@@ -27,6 +28,9 @@ internal static class SettlementBenchmark
 {
     public const int Hosts = 1_000;
     public const int Models = 20;
+
+    /// <summary>The audit actor of the seeded agreements.</summary>
+    private static readonly AuditActor BenchmarkActor = new("benchmark", "ADMIN");
 
     /// <summary>Seeds, runs settlement for every host and returns the run's wall-clock seconds (seeding excluded).</summary>
     public static async Task<double> RunAsync(string postgresConnectionString, CancellationToken cancellationToken = default)
@@ -44,9 +48,9 @@ internal static class SettlementBenchmark
             await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
             var metrics = new SettlementMetrics(new ServiceMeter(services.GetRequiredService<IMeterFactory>(), SettlementTelemetry.ServiceName));
             var engine = new SettlementEngine(new SettlementRunStore(dataSource), metrics, TimeProvider.System, Options.Create(new SettlementOptions()));
-            await engine.RunAsync(period.Previous(), null, cancellationToken);
+            await engine.RunAsync(period.Previous(), null, AuditActor.SettlementSchedule, cancellationToken);
             var stopwatch = Stopwatch.StartNew();
-            var result = await engine.RunAsync(period, null, cancellationToken);
+            var result = await engine.RunAsync(period, null, AuditActor.SettlementSchedule, cancellationToken);
             stopwatch.Stop();
             if (result.Statements.Count != Hosts || result.Statements.Any(s => s.Lines.Count != Models))
             {
@@ -128,7 +132,7 @@ internal static class SettlementBenchmark
             var terms = h % 2 == 0
                 ? new AgreementTerms(usd, RevenueBasis.Reported, [], tiers, 25m)
                 : new AgreementTerms(usd, RevenueBasis.RateCard, rateCard, tiers, null);
-            await repository.UpsertAsync(hosts[h], period, terms, DateTime.UtcNow, _ => null, cancellationToken);
+            await repository.UpsertAsync(hosts[h], period, terms, DateTime.UtcNow, BenchmarkActor, _ => null, cancellationToken);
         }
     }
 

@@ -74,6 +74,12 @@ public sealed class ArgumentParsingTests
     [InlineData("statements export", "missing <statement-id> (or --period <YYYY-MM>)", "statements", "export", "--format", "csv")]
     [InlineData("statements export", "--period is required with --host or --status", "statements", "export", "--host", "aws", "--format", "csv")]
     [InlineData("statements export", "give either <statement-id> or --period, not both (--period was given with 'st_1')", "statements", "export", "st_1", "--period", "2026-10", "--format", "csv")]
+    // audit
+    [InlineData("audit list", "--since must be a date (2026-11-01), a month (2026-11) or a UTC time (2026-11-01T08:00Z), not 'yesterday'", "audit", "list", "--since", "yesterday")]
+    [InlineData("audit list", "--until (2026-10-01T00:00:00Z) must be after --since (2026-11-01T00:00:00Z)", "audit", "list", "--since", "2026-11", "--until", "2026-10")]
+    [InlineData("audit list", "--target-id needs --target-type", "audit", "list", "--target-id", "st_1")]
+    [InlineData("audit list", "--limit must be a whole number from 1 to 100,000, not '0'", "audit", "list", "--limit", "0")]
+    [InlineData("audit list", "--format must be one of table, csv, json; not 'yaml'", "audit", "list", "--format", "yaml")]
     // demo and health
     [InlineData("demo", "--seconds must be a whole number from 1 to 3,600, not '0'", "demo", "--seconds", "0")]
     [InlineData("demo", "--gateways must be a whole number from 1 to 64, not 'two'", "demo", "--gateways", "two")]

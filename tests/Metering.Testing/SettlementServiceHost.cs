@@ -6,6 +6,7 @@ using Metering.Settlement;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
+using Metering.Persistence.Audit;
 
 namespace Metering.Testing;
 
@@ -79,10 +80,13 @@ public sealed class SettlementServiceHost : IAsyncDisposable
     /// <summary>A new channel to <see cref="Address"/>; the caller disposes it.</summary>
     public GrpcChannel CreateChannel(GrpcChannelOptions? options = null) => _server.CreateChannel(options);
 
+    /// <summary>The actor of what the helpers below write: the bootstrap ADMIN key, as AdminService would record it.</summary>
+    public static AuditActor BootstrapActor { get; } = new("bootstrap", "ADMIN");
+
     /// <summary>Creates a host (directly in the store, as AdminService would) and returns the secret of a HOST key for it.</summary>
     public async Task<string> CreateHostAsync(string hostId)
     {
-        await Services.GetRequiredService<HostRepository>().TryCreateAsync(new HostRecord(hostId, hostId, DateTime.UtcNow), CancellationToken.None);
+        await Services.GetRequiredService<HostRepository>().TryCreateAsync(new HostRecord(hostId, hostId, DateTime.UtcNow), BootstrapActor, CancellationToken.None);
         return await CreateKeyAsync("HOST", hostId);
     }
 
@@ -90,7 +94,7 @@ public sealed class SettlementServiceHost : IAsyncDisposable
     public async Task<string> CreateKeyAsync(string role, string? hostId = null)
     {
         var (keyId, secret) = ApiKeySecrets.Generate();
-        await Services.GetRequiredService<ApiKeyRepository>().CreateAsync(new ApiKeyRecord(keyId, role, hostId, "test", DateTime.UtcNow, null), ApiKeySecrets.Hash(secret), CancellationToken.None);
+        await Services.GetRequiredService<ApiKeyRepository>().CreateAsync(new ApiKeyRecord(keyId, role, hostId, "test", DateTime.UtcNow, null), ApiKeySecrets.Hash(secret), BootstrapActor, CancellationToken.None);
         return secret;
     }
 

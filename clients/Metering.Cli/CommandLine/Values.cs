@@ -29,6 +29,18 @@ internal static partial class Values
     /// </summary>
     public static DateTimeOffset Hour(string option, string text)
     {
+        var value = Time(option, text);
+        return value.Ticks % TimeSpan.TicksPerHour == 0
+            ? value
+            : throw new CliUsageException($"{option} must be a whole UTC hour (usage is counted per hour), not '{text}'");
+    }
+
+    /// <summary>
+    /// A UTC time: <c>YYYY-MM</c> (first day of the month), <c>YYYY-MM-DD</c> (midnight), or an ISO 8601 time
+    /// <c>YYYY-MM-DDTHH[:mm[:ss]][Z|±hh:mm]</c> (UTC when no offset is written).
+    /// </summary>
+    public static DateTimeOffset Time(string option, string text)
+    {
         DateTimeOffset value;
         if (MonthPattern().IsMatch(text))
         {
@@ -43,10 +55,7 @@ internal static partial class Values
             throw new CliUsageException($"{option} must be a date (2026-11-01), a month (2026-11) or a UTC time (2026-11-01T08:00Z), not '{text}'");
         }
 
-        value = value.ToUniversalTime();
-        return value.Ticks % TimeSpan.TicksPerHour == 0
-            ? value
-            : throw new CliUsageException($"{option} must be a whole UTC hour (usage is counted per hour), not '{text}'");
+        return value.ToUniversalTime();
     }
 
     /// <summary>A non-negative wire decimal (<c>0.15</c>, <c>1000000</c>): digits, optionally a dot and more digits.</summary>

@@ -18,6 +18,7 @@ internal sealed class CommandCatalog
         ["keys"] = "API keys",
         ["agreements"] = "revenue-share agreements",
         ["statements"] = "monthly statements",
+        ["audit"] = "the audit trail of changes",
     };
 
     /// <summary>A new instance of every command (System.CommandLine symbols belong to one command tree each).</summary>
@@ -35,6 +36,7 @@ internal sealed class CommandCatalog
         new StatementsShowCommand(),
         new StatementsFinalizeCommand(),
         new StatementsExportCommand(),
+        new AuditListCommand(),
         new DemoCommand(),
         new HealthCommand(),
     ]);

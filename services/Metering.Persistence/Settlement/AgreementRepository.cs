@@ -1,4 +1,5 @@
 using Metering.Domain.Settlement;
+using Metering.Persistence.Audit;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -19,6 +20,11 @@ public sealed class AgreementRepository
     private const string NextSql = $"""
         SELECT {AgreementReader.Columns} FROM settlement_agreements a
         WHERE a.host_id = @HostId AND a.effective_month > @Month ORDER BY a.effective_month LIMIT 1
+        """;
+
+    private const string SameMonthSql = $"""
+        SELECT {AgreementReader.Columns} FROM settlement_agreements a
+        WHERE a.host_id = @HostId AND a.effective_month = @Month
         """;
 
     private const string UpsertSql = """
@@ -56,15 +62,17 @@ public sealed class AgreementRepository
     public AgreementRepository(NpgsqlDataSource dataSource) => _dataSource = dataSource;
 
     /// <summary>
-    /// Creates or replaces the agreement of (<paramref name="hostId"/>, <paramref name="effectiveMonth"/>) in one
-    /// transaction holding the host's settlement lock; <paramref name="precondition"/> sees the stored state first
-    /// and may reject the change.
+    /// Creates or replaces the agreement of (<paramref name="hostId"/>, <paramref name="effectiveMonth"/>) and writes
+    /// its "agreement.upsert" audit event by <paramref name="actor"/> (the agreement replaced, if any, and the one
+    /// stored), in one transaction holding the host's settlement lock; <paramref name="precondition"/> sees the stored
+    /// state first and may reject the change (then nothing is written).
     /// </summary>
     public async Task<AgreementUpsertResult> UpsertAsync(
         string hostId,
         YearMonth effectiveMonth,
         AgreementTerms terms,
         DateTime now,
+        AuditActor actor,
         Func<AgreementUpsertContext, SettlementViolation?> precondition,
         CancellationToken cancellationToken)
     {
@@ -96,6 +104,7 @@ public sealed class AgreementRepository
             return new AgreementUpsertResult(null, false, true, rejection);
         }
 
+        var replaced = await ReadOneAsync(connection, transaction, SameMonthSql, hostId, effectiveMonth, cancellationToken);
         try
         {
             string agreementId;
@@ -127,9 +136,14 @@ public sealed class AgreementRepository
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            var stored = await AgreementReader.ByIdsAsync(connection, transaction, [agreementId], cancellationToken);
+            var stored = (await AgreementReader.ByIdsAsync(connection, transaction, [agreementId], cancellationToken))[agreementId];
+            await AuditLog.WriteAsync(
+                connection,
+                transaction,
+                new AuditEntry(now, actor, "agreement.upsert", "agreement", agreementId, hostId, replaced is null ? null : SettlementAuditSummaries.Agreement(replaced), SettlementAuditSummaries.Agreement(stored)),
+                cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            return new AgreementUpsertResult(stored[agreementId], created, true, null);
+            return new AgreementUpsertResult(stored, created, true, null);
         }
         catch (PostgresException ex) when (ex.SqlState == SqlCommands.FinalChangeSqlState)
         {

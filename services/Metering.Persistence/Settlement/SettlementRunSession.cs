@@ -1,4 +1,5 @@
 using Metering.Domain.Settlement;
+using Metering.Persistence.Audit;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -21,7 +22,7 @@ public sealed class SettlementRunSession : IAsyncDisposable
     private const string UnknownHostsSql = "SELECT h FROM unnest(@Hosts) AS h WHERE NOT EXISTS (SELECT 1 FROM hosts WHERE host_id = h) ORDER BY h";
 
     private const string LockStatementsSql = """
-        SELECT host_id, statement_id, status FROM settlement_statements
+        SELECT host_id, statement_id, status, gross_revenue, amount_owed, computed_at FROM settlement_statements
         WHERE period = @Period AND (@AllHosts OR host_id = ANY(@Hosts))
         ORDER BY host_id
         FOR UPDATE
@@ -106,7 +107,7 @@ public sealed class SettlementRunSession : IAsyncDisposable
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            result[reader.GetString(0)] = new StatementRef(reader.GetString(1), SettlementCodes.Status(reader.GetString(2)));
+            result[reader.GetString(0)] = new StatementRef(reader.GetString(1), SettlementCodes.Status(reader.GetString(2)), reader.GetDecimal(3), reader.GetDecimal(4), reader.GetUtc(5));
         }
 
         return result;
@@ -233,6 +234,10 @@ public sealed class SettlementRunSession : IAsyncDisposable
             throw SqlCommands.Translate(ex);
         }
     }
+
+    /// <summary>Writes the run's audit event in the run's transaction (it commits with the drafts, or not at all).</summary>
+    public Task<long> WriteAuditAsync(AuditEntry entry, CancellationToken cancellationToken)
+        => AuditLog.WriteAsync(_connection, _transaction, entry, cancellationToken);
 
     public Task CommitAsync(CancellationToken cancellationToken) => _transaction.CommitAsync(cancellationToken);
 

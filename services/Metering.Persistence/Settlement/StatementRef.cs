@@ -2,5 +2,5 @@ using Metering.Domain.Settlement;
 
 namespace Metering.Persistence.Settlement;
 
-/// <summary>The id and status of a stored statement.</summary>
-public readonly record struct StatementRef(string StatementId, StatementStatus Status);
+/// <summary>The id, status and totals of a stored statement, and when it was computed.</summary>
+public readonly record struct StatementRef(string StatementId, StatementStatus Status, decimal GrossRevenue, decimal AmountOwed, DateTime ComputedAt);

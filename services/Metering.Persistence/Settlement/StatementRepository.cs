@@ -1,4 +1,5 @@
 using Metering.Domain.Settlement;
+using Metering.Persistence.Audit;
 using Npgsql;
 
 namespace Metering.Persistence.Settlement;
@@ -87,11 +88,12 @@ public sealed class StatementRepository
     }
 
     /// <summary>
-    /// Makes a DRAFT statement FINAL as last computed, in one transaction holding the host's settlement lock and the
-    /// statement's row lock; <paramref name="check"/> sees the statement, the agreement now in force for its period
-    /// and the host's latest finalization, and may refuse.
+    /// Makes a DRAFT statement FINAL as last computed and writes its "statement.finalize" audit event by
+    /// <paramref name="actor"/>, in one transaction holding the host's settlement lock and the statement's row lock;
+    /// <paramref name="check"/> sees the statement, the agreement now in force for its period and the host's latest
+    /// finalization, and may refuse (then nothing is written, nor for a statement already FINAL).
     /// </summary>
-    public async Task<FinalizeOutcome> FinalizeAsync(string statementId, DateTime now, Func<FinalizeContext, string?> check, CancellationToken cancellationToken)
+    public async Task<FinalizeOutcome> FinalizeAsync(string statementId, DateTime now, AuditActor actor, Func<FinalizeContext, string?> check, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -135,7 +137,12 @@ public sealed class StatementRepository
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var finalized = await ReadForUpdateAsync(connection, transaction, statementId, cancellationToken);
+        var finalized = (await ReadForUpdateAsync(connection, transaction, statementId, cancellationToken))!;
+        await AuditLog.WriteAsync(
+            connection,
+            transaction,
+            new AuditEntry(now, actor, "statement.finalize", "statement", statementId, finalized.HostId, SettlementAuditSummaries.Statement(statement), SettlementAuditSummaries.Statement(finalized)),
+            cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new FinalizeOutcome(FinalizeOutcomeKind.Finalized, finalized, null);
     }

@@ -1,25 +1,32 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Google.Protobuf.WellKnownTypes;
 using Metering.Contracts.V1;
 using Metering.Domain.Ingest;
 using Grpc.Core;
 using Metering.ServiceDefaults;
 using Metering.Persistence;
+using Metering.Persistence.Audit;
 using Metering.Security;
 
 namespace Metering.Service.Admin;
 
-/// <summary>metering.v1.AdminService: hosts and API keys in PostgreSQL.</summary>
-internal sealed class AdminGrpcService : AdminService.AdminServiceBase
+/// <summary>metering.v1.AdminService: hosts and API keys in PostgreSQL, and the audit trail of changes.</summary>
+internal sealed partial class AdminGrpcService : AdminService.AdminServiceBase
 {
+    private const int MaxAuditFilterLength = 64;
+
     private readonly HostRepository _hosts;
     private readonly ApiKeyRepository _keys;
+    private readonly AuditRepository _audit;
     private readonly ApiKeyAuthenticator _authenticator;
     private readonly TimeProvider _time;
 
-    public AdminGrpcService(HostRepository hosts, ApiKeyRepository keys, ApiKeyAuthenticator authenticator, TimeProvider time)
+    public AdminGrpcService(HostRepository hosts, ApiKeyRepository keys, AuditRepository audit, ApiKeyAuthenticator authenticator, TimeProvider time)
     {
         _hosts = hosts;
         _keys = keys;
+        _audit = audit;
         _authenticator = authenticator;
         _time = time;
     }
@@ -37,7 +44,7 @@ internal sealed class AdminGrpcService : AdminService.AdminServiceBase
         }
 
         var host = new HostRecord(request.HostId, request.DisplayName, Now());
-        if (!await _hosts.TryCreateAsync(host, context.CancellationToken))
+        if (!await _hosts.TryCreateAsync(host, context.GetCaller().AuditActor, context.CancellationToken))
         {
             throw RpcErrors.WithFieldViolations(
                 StatusCode.AlreadyExists,
@@ -94,7 +101,7 @@ internal sealed class AdminGrpcService : AdminService.AdminServiceBase
 
         var (keyId, secret) = ApiKeySecrets.Generate();
         var record = new ApiKeyRecord(keyId, role.ToString().ToUpperInvariant(), role == CallerRole.Host ? request.HostId : null, request.Description, Now(), null);
-        await _keys.CreateAsync(record, ApiKeySecrets.Hash(secret), context.CancellationToken);
+        await _keys.CreateAsync(record, ApiKeySecrets.Hash(secret), context.GetCaller().AuditActor, context.CancellationToken);
         return new CreateApiKeyResponse
         {
             Secret = secret,
@@ -116,11 +123,114 @@ internal sealed class AdminGrpcService : AdminService.AdminServiceBase
             throw RpcErrors.InvalidField("key_id", "is required");
         }
 
-        var revokedAt = await _keys.RevokeAsync(request.KeyId, Now(), context.CancellationToken)
+        var revokedAt = await _keys.RevokeAsync(request.KeyId, Now(), context.GetCaller().AuditActor, context.CancellationToken)
             ?? throw RpcErrors.Plain(StatusCode.NotFound, $"key_id '{request.KeyId}' does not exist.");
         _authenticator.MarkRevoked(request.KeyId);
         return new RevokeApiKeyResponse { KeyId = request.KeyId, RevokedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(revokedAt, DateTimeKind.Utc)) };
     }
+
+    public override async Task<ListAuditEventsResponse> ListAuditEvents(ListAuditEventsRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var size = PageCursor.PageSize(request.PageSize, 100, 1000);
+        DateTime? from = request.StartTime?.ToDateTime();
+        DateTime? to = request.EndTime?.ToDateTime();
+        if (from is { } start && to is { } end && end <= start)
+        {
+            throw RpcErrors.InvalidField("end_time", "must be after start_time", "OUT_OF_RANGE");
+        }
+
+        if (request.Action.Length > 0 && (request.Action.Length > MaxAuditFilterLength || !AuditActionFilter().IsMatch(request.Action)))
+        {
+            throw RpcErrors.InvalidField("action", "must be a dotted action such as 'api_key.revoke', or a prefix ending with '.' such as 'api_key.' (lower-case letters, '_' and '.')");
+        }
+
+        if (request.TargetType.Length > 0 && (request.TargetType.Length > MaxAuditFilterLength || !AuditTargetType().IsMatch(request.TargetType)))
+        {
+            throw RpcErrors.InvalidField("target_type", "must be a target type such as 'statement' (lower-case letters and '_')");
+        }
+
+        if (request.TargetId.Length > 0 && request.TargetType.Length == 0)
+        {
+            throw RpcErrors.InvalidField("target_id", "requires target_type");
+        }
+
+        if (request.TargetId.Length > 200)
+        {
+            throw RpcErrors.InvalidField("target_id", "must be at most 200 characters");
+        }
+
+        if (request.HostId.Length > 0 && !IngestIdentifiers.IsValidHostId(request.HostId))
+        {
+            throw RpcErrors.InvalidField("host_id", "must be 1 to 63 characters of [a-z0-9-], start with a letter and not end with '-'");
+        }
+
+        if (request.ActorKeyId.Length > MaxAuditFilterLength)
+        {
+            throw RpcErrors.InvalidField("actor_key_id", "must be at most 64 characters");
+        }
+
+        var hostId = request.HostId.Length > 0 ? request.HostId : null;
+        if (caller.Role == CallerRole.Host)
+        {
+            if (hostId is not null)
+            {
+                caller.EnsureCanRead(hostId);
+            }
+
+            hostId = caller.HostId;
+        }
+
+        long? before = PageCursor.Read(request, request.PageToken, 1) is { } key
+            ? long.TryParse(key[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : throw RpcErrors.InvalidField("page_token", "is not a token of this request", "INVALID_PAGE_TOKEN")
+            : null;
+        var query = new AuditEventQuery(
+            from,
+            to,
+            Optional(request.Action),
+            Optional(request.TargetType),
+            Optional(request.TargetId),
+            hostId,
+            Optional(request.ActorKeyId),
+            before,
+            size + 1);
+        var page = await _audit.ListAsync(query, context.CancellationToken);
+        var response = new ListAuditEventsResponse();
+        response.Events.AddRange(page.Take(size).Select(ToWire));
+        if (page.Count > size)
+        {
+            response.NextPageToken = PageCursor.Make(request, page[size - 1].EventId.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return response;
+    }
+
+    private static string? Optional(string value) => value.Length > 0 ? value : null;
+
+    private static AuditEvent ToWire(AuditEventRecord e) => new()
+    {
+        EventId = e.EventId,
+        OccurredAt = Timestamp.FromDateTime(DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Utc)),
+        ActorKeyId = e.ActorKeyId,
+        ActorRole = e.ActorRole switch
+        {
+            "HOST" => Role.Host,
+            "BILLING" => Role.Billing,
+            "ADMIN" => Role.Admin,
+            _ => Role.Unspecified,
+        },
+        Action = e.Action,
+        TargetType = e.TargetType,
+        TargetId = e.TargetId,
+        HostId = e.HostId ?? string.Empty,
+        SummaryJson = e.Summary,
+    };
+
+    [GeneratedRegex("^[a-z][a-z_]*(\\.[a-z][a-z_]*)*\\.?$", RegexOptions.CultureInvariant)]
+    private static partial Regex AuditActionFilter();
+
+    [GeneratedRegex("^[a-z][a-z_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex AuditTargetType();
 
     private DateTime Now()
     {

@@ -1,9 +1,10 @@
 using Metering.Domain.Settlement;
+using Metering.Persistence.Audit;
 using Metering.Persistence.Settlement;
 
 namespace Metering.Settlement.Application;
 
-/// <summary>UpsertAgreement: validates the agreement, checks it against what is stored, stores it.</summary>
+/// <summary>UpsertAgreement: validates the agreement, checks it against what is stored, stores it (with its audit event).</summary>
 internal sealed class AgreementService
 {
     private readonly AgreementRepository _agreements;
@@ -15,7 +16,7 @@ internal sealed class AgreementService
         _time = time;
     }
 
-    public async Task<(Agreement Agreement, bool Created)> UpsertAsync(AgreementInput input, CancellationToken cancellationToken)
+    public async Task<(Agreement Agreement, bool Created)> UpsertAsync(AgreementInput input, AuditActor actor, CancellationToken cancellationToken)
     {
         var validation = AgreementValidator.Validate(input);
         if (!validation.IsValid)
@@ -28,7 +29,7 @@ internal sealed class AgreementService
         AgreementUpsertResult result;
         try
         {
-            result = await _agreements.UpsertAsync(validation.HostId, month, terms, _time.UtcNowMicroseconds(), context => AgreementChangeRules.Check(month, terms, context), cancellationToken);
+            result = await _agreements.UpsertAsync(validation.HostId, month, terms, _time.UtcNowMicroseconds(), actor, context => AgreementChangeRules.Check(month, terms, context), cancellationToken);
         }
         catch (FinalStatementChangeException ex)
         {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Metering.Domain.Settlement;
+using Metering.Persistence.Audit;
 using Metering.Persistence.Settlement;
 using Metering.Settlement.Telemetry;
 using Microsoft.Extensions.Options;
@@ -11,7 +13,9 @@ namespace Metering.Settlement.Application;
 /// RunSettlement: computes the DRAFT statements of one period, with the adjustments they carry, from the flushed
 /// usage and the agreements in force, and stores them replacing the previous drafts. FINAL statements are skipped.
 /// Reads and writes happen in one transaction (see <see cref="SettlementRunSession"/>); the arithmetic is the
-/// domain's (<see cref="StatementCalculator"/>, <see cref="AdjustmentCalculator"/>).
+/// domain's (<see cref="StatementCalculator"/>, <see cref="AdjustmentCalculator"/>). A run that writes statements
+/// writes one "settlement.run" audit event in the same transaction: the drafts it replaced, the statements it wrote
+/// and the hosts it skipped.
 /// </summary>
 internal sealed class SettlementEngine
 {
@@ -30,16 +34,16 @@ internal sealed class SettlementEngine
 
     /// <summary>
     /// Settles <paramref name="period"/> for <paramref name="hostIds"/>, or, when null or empty, for every host with an
-    /// agreement in force for the period or usage in it.
+    /// agreement in force for the period or usage in it; <paramref name="actor"/> asked for the run.
     /// </summary>
-    public async Task<SettlementRunResult> RunAsync(YearMonth period, IReadOnlyCollection<string>? hostIds, CancellationToken cancellationToken)
+    public async Task<SettlementRunResult> RunAsync(YearMonth period, IReadOnlyCollection<string>? hostIds, AuditActor actor, CancellationToken cancellationToken)
     {
         using var activity = SettlementTelemetry.Source.StartActivity("settlement run");
         activity?.SetTag("metering.period", period.ToString());
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = await RunCoreAsync(period, hostIds, cancellationToken);
+            var result = await RunCoreAsync(period, hostIds, actor, cancellationToken);
             _metrics.Run(started, ok: true, result.Statements);
             activity?.SetTag("metering.statements", result.Statements.Count);
             return result;
@@ -52,7 +56,7 @@ internal sealed class SettlementEngine
         }
     }
 
-    private async Task<SettlementRunResult> RunCoreAsync(YearMonth period, IReadOnlyCollection<string>? hostIds, CancellationToken cancellationToken)
+    private async Task<SettlementRunResult> RunCoreAsync(YearMonth period, IReadOnlyCollection<string>? hostIds, AuditActor actor, CancellationToken cancellationToken)
     {
         var now = _time.UtcNowMicroseconds();
         if (period.StartUtc > now)
@@ -101,8 +105,59 @@ internal sealed class SettlementEngine
         }
 
         var revision = await session.WriteDraftsAsync(drafts, cancellationToken);
+        var written = drafts.Select(d => d with { ComputedRevision = revision }).ToList();
+        if (written.Count > 0)
+        {
+            await session.WriteAuditAsync(RunEvent(period, filter, existing, written, skipped, actor, now), cancellationToken);
+        }
+
         await session.CommitAsync(cancellationToken);
-        return new SettlementRunResult(drafts.Select(d => d with { ComputedRevision = revision }).ToList(), skipped);
+        return new SettlementRunResult(written, skipped);
+    }
+
+    /// <summary>
+    /// The run's audit event, about the period (and about its host when the run asked for exactly one): before, the
+    /// drafts it replaced; after, the statements it wrote and the hosts it skipped.
+    /// </summary>
+    private static AuditEntry RunEvent(
+        YearMonth period,
+        IReadOnlyList<string>? filter,
+        IReadOnlyDictionary<string, StatementRef> existing,
+        IReadOnlyList<Statement> written,
+        IReadOnlyList<(string HostId, SettlementSkipReason Reason)> skipped,
+        AuditActor actor,
+        DateTime now)
+    {
+        var replaced = new JsonArray();
+        foreach (var statement in written)
+        {
+            if (existing.TryGetValue(statement.HostId, out var old))
+            {
+                replaced.Add(new JsonObject
+                {
+                    ["statement_id"] = old.StatementId,
+                    ["host_id"] = statement.HostId,
+                    ["status"] = "DRAFT",
+                    ["gross_revenue"] = AuditLog.Decimal(old.GrossRevenue),
+                    ["amount_owed"] = AuditLog.Decimal(old.AmountOwed),
+                    ["computed_at"] = AuditLog.Time(old.ComputedAt),
+                });
+            }
+        }
+
+        var after = new JsonObject
+        {
+            ["period"] = period.ToString(),
+            ["requested_host_ids"] = filter is null ? null : new JsonArray(filter.Select(h => (JsonNode?)h).ToArray()),
+            ["statements"] = new JsonArray(written.Select(s => (JsonNode?)SettlementAuditSummaries.Statement(s)).ToArray()),
+            ["skipped"] = new JsonArray(skipped.Select(s => (JsonNode?)new JsonObject
+            {
+                ["host_id"] = s.HostId,
+                ["reason"] = s.Reason == SettlementSkipReason.Final ? "FINAL" : "NO_AGREEMENT",
+            }).ToArray()),
+        };
+        var before = replaced.Count > 0 ? new JsonObject { ["statements"] = replaced } : null;
+        return new AuditEntry(now, actor, "settlement.run", "period", period.ToString(), filter is [var only] ? only : null, before, after);
     }
 
     /// <summary>

@@ -1,10 +1,11 @@
 using Metering.Domain.Settlement;
+using Metering.Persistence.Audit;
 using Metering.Persistence.Settlement;
 using Metering.Settlement.Telemetry;
 
 namespace Metering.Settlement.Application;
 
-/// <summary>FinalizeStatement: freezes a DRAFT as last computed, if <see cref="FinalizeRules"/> allow it.</summary>
+/// <summary>FinalizeStatement: freezes a DRAFT as last computed, if <see cref="FinalizeRules"/> allow it (with its audit event).</summary>
 internal sealed class StatementFinalizer
 {
     private readonly StatementRepository _statements;
@@ -18,11 +19,11 @@ internal sealed class StatementFinalizer
         _metrics = metrics;
     }
 
-    /// <summary>The FINAL statement (unchanged when it already was FINAL).</summary>
-    public async Task<Statement> FinalizeAsync(string statementId, bool allowUnpriced, DateTime? expectedComputedAt, CancellationToken cancellationToken)
+    /// <summary>The FINAL statement (unchanged, and no audit event, when it already was FINAL); <paramref name="actor"/> finalized it.</summary>
+    public async Task<Statement> FinalizeAsync(string statementId, bool allowUnpriced, DateTime? expectedComputedAt, AuditActor actor, CancellationToken cancellationToken)
     {
         var now = _time.UtcNowMicroseconds();
-        var outcome = await _statements.FinalizeAsync(statementId, now, context => FinalizeRules.Check(context, now, allowUnpriced, expectedComputedAt), cancellationToken);
+        var outcome = await _statements.FinalizeAsync(statementId, now, actor, context => FinalizeRules.Check(context, now, allowUnpriced, expectedComputedAt), cancellationToken);
         var statement = outcome.Kind switch
         {
             FinalizeOutcomeKind.NotFound => throw SettlementFailure.NotFound($"statement_id '{statementId}' does not exist."),

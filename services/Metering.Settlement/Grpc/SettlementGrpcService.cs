@@ -34,7 +34,7 @@ internal sealed class SettlementGrpcService : SettlementService.SettlementServic
 
     public override async Task<UpsertAgreementResponse> UpsertAgreement(UpsertAgreementRequest request, ServerCallContext context)
     {
-        var (agreement, created) = await SettlementErrors.MapAsync(() => _agreementService.UpsertAsync(SettlementMapper.ToInput(request.Agreement), context.CancellationToken));
+        var (agreement, created) = await SettlementErrors.MapAsync(() => _agreementService.UpsertAsync(SettlementMapper.ToInput(request.Agreement), context.GetCaller().AuditActor, context.CancellationToken));
         return new UpsertAgreementResponse { Agreement = SettlementMapper.ToWire(agreement), Created = created };
     }
 
@@ -59,7 +59,7 @@ internal sealed class SettlementGrpcService : SettlementService.SettlementServic
     public override async Task<RunSettlementResponse> RunSettlement(RunSettlementRequest request, ServerCallContext context)
     {
         var period = SettlementMapper.ParseMonth(request.Period, "period");
-        var result = await SettlementErrors.MapAsync(() => _engine.RunAsync(period, request.HostIds, context.CancellationToken));
+        var result = await SettlementErrors.MapAsync(() => _engine.RunAsync(period, request.HostIds, context.GetCaller().AuditActor, context.CancellationToken));
         var response = new RunSettlementResponse();
         response.Statements.AddRange(result.Statements.Select(SettlementMapper.ToWire));
         response.Skipped.AddRange(result.Skipped.Select(s => new SettlementSkip
@@ -155,7 +155,7 @@ internal sealed class SettlementGrpcService : SettlementService.SettlementServic
         }
 
         DateTime? expected = request.ExpectedComputedAt?.ToDateTime();
-        var statement = await SettlementErrors.MapAsync(() => _finalizer.FinalizeAsync(request.StatementId, request.AllowUnpriced, expected, context.CancellationToken));
+        var statement = await SettlementErrors.MapAsync(() => _finalizer.FinalizeAsync(request.StatementId, request.AllowUnpriced, expected, context.GetCaller().AuditActor, context.CancellationToken));
         return new FinalizeStatementResponse { Statement = SettlementMapper.ToWire(statement) };
     }
 

@@ -1,4 +1,5 @@
 using Metering.Domain.Settlement;
+using Metering.Persistence.Audit;
 using Metering.Persistence.Settlement;
 using Metering.Settlement.Application;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,8 @@ namespace Metering.Settlement.Scheduling;
 /// One pass of the settlement schedule: recompute the previous month's drafts for every host (and the drafts still
 /// open in older months), then finalize the drafts of every month that ended more than the grace period ago. A
 /// draft is finalized right after it is recomputed, so it holds all usage flushed by then; one that cannot be
-/// (unpriced lines) stays DRAFT, is logged and is retried on the next pass.
+/// (unpriced lines) stays DRAFT, is logged and is retried on the next pass. Its runs and finalizations are audited
+/// as <see cref="AuditActor.SettlementSchedule"/>.
 /// </summary>
 internal sealed partial class SettlementCycle
 {
@@ -43,7 +45,7 @@ internal sealed partial class SettlementCycle
         var leftDraft = new List<(string, string)>();
         foreach (var (month, hosts) in months.OrderBy(m => m.Key))
         {
-            var run = await _engine.RunAsync(month, hosts, cancellationToken);
+            var run = await _engine.RunAsync(month, hosts, AuditActor.SettlementSchedule, cancellationToken);
             LogMonthRun(_logger, month.ToString(), run.Statements.Count, run.Skipped.Count);
             if (now < month.EndUtc + _options.FinalizeGracePeriod)
             {
@@ -54,7 +56,7 @@ internal sealed partial class SettlementCycle
             {
                 try
                 {
-                    finalized.Add(await _finalizer.FinalizeAsync(draft.StatementId, allowUnpriced: false, draft.ComputedAt, cancellationToken));
+                    finalized.Add(await _finalizer.FinalizeAsync(draft.StatementId, allowUnpriced: false, draft.ComputedAt, AuditActor.SettlementSchedule, cancellationToken));
                 }
                 catch (SettlementFailure ex) when (ex.Kind == SettlementFailureKind.FailedPrecondition)
                 {

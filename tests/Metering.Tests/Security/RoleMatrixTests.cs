@@ -47,6 +47,9 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
         ListHosts,
         CreateApiKey,
         RevokeApiKey,
+        ListAuditEventsOwnHost,
+        ListAuditEventsOtherHost,
+        ListAuditEventsNoHost,
         HealthCheck,
     }
 
@@ -69,6 +72,9 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
                 [Api.ListHosts] = Denied,
                 [Api.CreateApiKey] = Denied,
                 [Api.RevokeApiKey] = Denied,
+                [Api.ListAuditEventsOwnHost] = Ok,
+                [Api.ListAuditEventsOtherHost] = Denied,
+                [Api.ListAuditEventsNoHost] = Ok,
                 [Api.HealthCheck] = Ok,
             },
             [Who.BillingKey] = new()
@@ -83,6 +89,9 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
                 [Api.ListHosts] = Ok,
                 [Api.CreateApiKey] = Denied,
                 [Api.RevokeApiKey] = Denied,
+                [Api.ListAuditEventsOwnHost] = Ok,
+                [Api.ListAuditEventsOtherHost] = Ok,
+                [Api.ListAuditEventsNoHost] = Ok,
                 [Api.HealthCheck] = Ok,
             },
         };
@@ -98,6 +107,9 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
             [Api.ListHosts] = Ok,
             [Api.CreateApiKey] = Ok,
             [Api.RevokeApiKey] = Ok,
+            [Api.ListAuditEventsOwnHost] = Ok,
+            [Api.ListAuditEventsOtherHost] = Ok,
+            [Api.ListAuditEventsNoHost] = Ok,
             [Api.HealthCheck] = Ok,
         };
         authenticated[Who.BootstrapAdminKey] = new(authenticated[Who.AdminKey]);
@@ -122,7 +134,7 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
     public async Task Call_AnswersExactlyAsDesignSection7Says(Who who, Api api, StatusCode expected)
     {
         var options = _fixture.OptionsFor(who);
-        var actual = await InvokeAsync(api, options);
+        var actual = await InvokeAsync(api, options, who);
         Assert.Equal(expected, actual);
     }
 
@@ -156,7 +168,7 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
     /// Makes the call of one cell and returns its status. Only the call under test is caught: the checks around it
     /// (what an OK call returned, that a refused call left nothing behind) fail the test on their own.
     /// </summary>
-    private async Task<StatusCode> InvokeAsync(Api api, CallOptions options)
+    private async Task<StatusCode> InvokeAsync(Api api, CallOptions options, Who who)
     {
         var channel = _fixture.Channel;
         switch (api)
@@ -212,6 +224,12 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
                 return await CreateApiKeyAsync(options);
             case Api.RevokeApiKey:
                 return await RevokeApiKeyAsync(options);
+            case Api.ListAuditEventsOwnHost:
+                return await ListAuditEventsAsync(Fixture.OwnHost, options, who);
+            case Api.ListAuditEventsOtherHost:
+                return await ListAuditEventsAsync(Fixture.OtherHost, options, who);
+            case Api.ListAuditEventsNoHost:
+                return await ListAuditEventsAsync(string.Empty, options, who);
             case Api.HealthCheck:
                 {
                     var (status, response) = await StatusOf(new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), options).ResponseAsync);
@@ -282,6 +300,30 @@ public sealed class RoleMatrixTests : IClassFixture<RoleMatrixTests.Fixture>
         else
         {
             Assert.Equal(StatusCode.OK, targetStatus);
+        }
+
+        return status;
+    }
+
+    /// <summary>
+    /// Lists audit events (of <paramref name="hostId"/>, or unfiltered when empty). An allowed call returns the host's
+    /// creation; a HOST key's answer is about its own host only, an unfiltered one of another role reaches further.
+    /// </summary>
+    private async Task<StatusCode> ListAuditEventsAsync(string hostId, CallOptions options, Who who)
+    {
+        var (status, response) = await StatusOf(_fixture.Channel.Admin().ListAuditEventsAsync(new ListAuditEventsRequest { HostId = hostId, Action = "host.create", PageSize = 1000 }, options).ResponseAsync);
+        if (status == StatusCode.OK)
+        {
+            var hosts = response!.Events.Select(e => e.HostId).ToHashSet(StringComparer.Ordinal);
+            Assert.Contains(hostId.Length > 0 ? hostId : Fixture.OwnHost, hosts);
+            if (who == Who.HostKey)
+            {
+                Assert.Equal([Fixture.OwnHost], hosts);
+            }
+            else if (hostId.Length == 0)
+            {
+                Assert.Contains(Fixture.OtherHost, hosts);
+            }
         }
 
         return status;
