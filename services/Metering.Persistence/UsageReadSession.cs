@@ -31,6 +31,30 @@ public sealed class UsageReadSession : IAsyncDisposable
         GROUP BY 1, 2, 3
         """;
 
+    // Approved corrections, bucketed like counted usage by their first hour: a correction counts in a bucket only when
+    // its whole hour range lies inside that bucket (and in the window, which is made of whole buckets).
+    private const string CorrectionsSql = """
+        SELECT CASE WHEN @ByHost THEN host_id ELSE '' END AS HostKey,
+               CASE WHEN @ByModel THEN model ELSE '' END AS ModelKey,
+               CASE WHEN @Unit = 'total' THEN NULL ELSE date_trunc(@Unit, from_hour, 'UTC') END AS Bucket,
+               sum(input_tokens)::bigint AS InputTokens,
+               sum(output_tokens)::bigint AS OutputTokens,
+               sum(requests)::bigint AS Requests,
+               sum(billed_micros)::bigint AS BilledMicros,
+               0::bigint AS Records
+        FROM usage_corrections
+        WHERE state = 'APPROVED' AND from_hour >= @WindowStart AND to_hour <= @WindowEnd
+          AND (@Unit = 'total' OR date_trunc(@Unit, from_hour, 'UTC') = date_trunc(@Unit, to_hour - interval '1 hour', 'UTC'))
+          AND (@AllHosts OR host_id = ANY(@Hosts))
+          AND (@AllModels OR model = ANY(@Models))
+          AND (NOT @HasAfter
+               OR (CASE WHEN @Unit = 'total' THEN @QueryStart ELSE date_trunc(@Unit, from_hour, 'UTC') END) > @AfterBucket
+               OR ((CASE WHEN @Unit = 'total' THEN @QueryStart ELSE date_trunc(@Unit, from_hour, 'UTC') END) = @AfterBucket
+                   AND (CASE WHEN @ByHost THEN host_id ELSE '' END COLLATE "C", CASE WHEN @ByModel THEN model ELSE '' END COLLATE "C")
+                       > (@AfterHost COLLATE "C", @AfterModel COLLATE "C")))
+        GROUP BY 1, 2, 3
+        """;
+
     private const string CommittedFlushesSql = "SELECT flush_id FROM usage_flushes WHERE flush_id = ANY(@FlushIds)";
 
     private const string LatestCutsSql = """
@@ -81,6 +105,7 @@ public sealed class UsageReadSession : IAsyncDisposable
     /// <summary>
     /// The query's grouped rows of the hours in [<paramref name="windowStartUtc"/>, <paramref name="windowEndUtc"/>)
     /// (whole buckets), only those ordered after <paramref name="after"/>: rows before a page are never read again.
+    /// Counted usage, approved corrections or both, as the query's <see cref="UsageView"/> says.
     /// </summary>
     public async Task<List<(string HostKey, string ModelKey, DateTime? Bucket, UsageCounters Counters)>> WindowAsync(
         UsageQuery query, DateTime windowStartUtc, DateTime windowEndUtc, UsageRowKey? after, CancellationToken cancellationToken)
@@ -102,7 +127,17 @@ public sealed class UsageReadSession : IAsyncDisposable
             AfterHost = after?.Host ?? string.Empty,
             AfterModel = after?.Model ?? string.Empty,
         };
-        var rows = await _connection.QueryAsync<UsageSqlRow>(new CommandDefinition(WindowSql, parameters, _transaction, cancellationToken: cancellationToken));
+        var rows = new List<UsageSqlRow>();
+        if (query.View != UsageView.Corrections)
+        {
+            rows.AddRange(await _connection.QueryAsync<UsageSqlRow>(new CommandDefinition(WindowSql, parameters, _transaction, cancellationToken: cancellationToken)));
+        }
+
+        if (query.View != UsageView.Raw)
+        {
+            rows.AddRange(await _connection.QueryAsync<UsageSqlRow>(new CommandDefinition(CorrectionsSql, parameters, _transaction, cancellationToken: cancellationToken)));
+        }
+
         return rows.Select(r => (r.HostKey, r.ModelKey, r.Bucket is { } b ? DateTime.SpecifyKind(b, DateTimeKind.Utc) : (DateTime?)null,
             new UsageCounters(r.InputTokens, r.OutputTokens, r.Requests, r.BilledMicros, r.Records))).ToList();
     }

@@ -16,11 +16,12 @@ namespace Metering.Settlement;
 public static class SettlementServiceCollectionExtensions
 {
     private const string Service = "/metering.v1.SettlementService/";
+    private const string Corrections = "/metering.v1.CorrectionService/";
 
     public static IServiceCollection AddMeteringSettlement(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddMeteringGrpc(configuration, SettlementTelemetry.ServiceName, SettlementService.Descriptor.FullName);
+        services.AddMeteringGrpc(configuration, SettlementTelemetry.ServiceName, SettlementService.Descriptor.FullName, CorrectionService.Descriptor.FullName);
         services.AddMeteringPostgres(configuration);
         services.AddSettlementPersistence();
         services.AddMeteringSecurity(configuration);
@@ -43,13 +44,24 @@ public static class SettlementServiceCollectionExtensions
         services.AddMethodPolicy(Service + "FinalizeStatement", MethodPolicy.For(CallerRole.Billing, CallerRole.Admin));
         services.AddMethodPolicy(Service + "GetStatement", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
         services.AddMethodPolicy(Service + "ListStatements", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
+
+        services.AddSingleton<CorrectionGrpcService>();
+        services.AddMethodPolicy(Corrections + "ProposeCorrection", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
+        services.AddMethodPolicy(Corrections + "ApproveCorrection", MethodPolicy.For(CallerRole.Billing, CallerRole.Admin));
+        services.AddMethodPolicy(Corrections + "DeclineCorrection", MethodPolicy.For(CallerRole.Billing, CallerRole.Admin));
+        services.AddMethodPolicy(Corrections + "ListCorrections", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
+        services.AddMethodPolicy(Corrections + "AcknowledgeStatement", MethodPolicy.For(CallerRole.Host));
+        services.AddMethodPolicy(Corrections + "DisputeStatement", MethodPolicy.For(CallerRole.Host));
+        services.AddMethodPolicy(Corrections + "ListDisputes", MethodPolicy.For(CallerRole.Host, CallerRole.Billing, CallerRole.Admin));
+        services.AddMethodPolicy(Corrections + "ResolveDispute", MethodPolicy.For(CallerRole.Billing, CallerRole.Admin));
         return services;
     }
 
-    /// <summary>Maps SettlementService (a singleton handler) and the standard endpoints.</summary>
+    /// <summary>Maps SettlementService and CorrectionService (singleton handlers) and the standard endpoints.</summary>
     public static IEndpointRouteBuilder MapMeteringSettlement(this IEndpointRouteBuilder app)
     {
         app.MapGrpcService<SettlementGrpcService>();
+        app.MapGrpcService<CorrectionGrpcService>();
         app.MapMeteringStandardEndpoints();
         return app;
     }

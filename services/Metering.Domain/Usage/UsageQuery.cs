@@ -2,7 +2,7 @@ namespace Metering.Domain.Usage;
 
 /// <summary>
 /// A usage query: the half-open range [Start, End) of whole UTC hours, optional host and model filters (null: all),
-/// the dimensions to group by and the bucket width.
+/// the dimensions to group by, the bucket width and what is counted (<see cref="UsageView"/>).
 /// </summary>
 public sealed record UsageQuery(
     DateTime StartUtc,
@@ -11,7 +11,8 @@ public sealed record UsageQuery(
     IReadOnlySet<string>? Models,
     bool GroupByHost,
     bool GroupByModel,
-    UsageGranularity Granularity)
+    UsageGranularity Granularity,
+    UsageView View = UsageView.Corrected)
 {
     public long StartUnixSeconds => (long)(StartUtc - DateTime.UnixEpoch).TotalSeconds;
 

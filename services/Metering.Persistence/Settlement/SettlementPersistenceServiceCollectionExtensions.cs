@@ -11,6 +11,7 @@ public static class SettlementPersistenceServiceCollectionExtensions
         services.AddSingleton<StatementRepository>();
         services.AddSingleton<SettlementUsageRepository>();
         services.AddSingleton<SettlementRunStore>();
+        services.AddSingleton<Corrections.CorrectionStore>();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Metering.Domain.Corrections;
 using Metering.Domain.Settlement;
 using Metering.Persistence.Audit;
 using Npgsql;
@@ -43,11 +44,24 @@ public sealed class SettlementRunSession : IAsyncDisposable
         SELECT a.corrected_statement_id, a.corrects_period, a.gross_revenue, a.share_amount, a.amount_owed
         FROM settlement_adjustments a JOIN settlement_statements s ON s.statement_id = a.statement_id
         WHERE s.status = 'FINAL' AND a.corrected_statement_id = ANY(@Ids);
-        SELECT s.host_id, l.kind, l.model, l.corrects_period, l.input_tokens, l.output_tokens, l.requests, l.billed_micros, l.gross_revenue, l.rate_card_model
+        SELECT s.host_id, l.kind, l.model, l.corrects_period, l.input_tokens, l.output_tokens, l.requests, l.billed_micros, l.gross_revenue, l.rate_card_model, l.correction_ids
         FROM settlement_statement_lines l
         JOIN settlement_statements s ON s.statement_id = l.statement_id
         JOIN unnest(@Hosts, @Periods) AS k(host_id, period) ON k.host_id = s.host_id AND k.period = l.corrects_period
         WHERE s.status = 'FINAL' AND l.kind = 'ADJUSTMENT';
+        """;
+
+    private const string ApprovedCorrectionsSql = """
+        SELECT correction_id, host_id, model, input_tokens, output_tokens, requests, billed_micros FROM usage_corrections
+        WHERE state = 'APPROVED' AND period = @Period AND (@AllHosts OR host_id = ANY(@Hosts))
+        """;
+
+    private const string TakenCorrectionsSql = """
+        SELECT DISTINCT s.host_id, c.id
+        FROM settlement_statement_lines l
+        JOIN settlement_statements s ON s.statement_id = l.statement_id
+        CROSS JOIN LATERAL unnest(l.correction_ids) AS c(id)
+        WHERE s.status = 'FINAL' AND s.host_id = ANY(@Hosts) AND cardinality(l.correction_ids) > 0
         """;
 
     private readonly NpgsqlConnection _connection;
@@ -120,6 +134,54 @@ public sealed class SettlementRunSession : IAsyncDisposable
     /// <summary>Usage of <paramref name="month"/> per host and model, summed from usage_hourly (all hosts when null).</summary>
     public async Task<IReadOnlyDictionary<string, List<ModelUsage>>> ReadUsageAsync(IReadOnlyCollection<string>? hosts, YearMonth month, CancellationToken cancellationToken)
         => await SettlementUsageRepository.ReadManyAsync(_connection, _transaction, hosts, month, cancellationToken);
+
+    /// <summary>The approved usage corrections of <paramref name="month"/> per host (all hosts when null).</summary>
+    public async Task<IReadOnlyDictionary<string, List<AppliedCorrection>>> ReadApprovedCorrectionsAsync(IReadOnlyCollection<string>? hosts, YearMonth month, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, List<AppliedCorrection>>(StringComparer.Ordinal);
+        await using var command = SqlCommands.Create(_connection, _transaction, ApprovedCorrectionsSql)
+            .WithDate("Period", month.FirstDay)
+            .WithBool("AllHosts", hosts is null)
+            .WithTexts("Hosts", hosts ?? []);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var correction = new AppliedCorrection(reader.GetString(0), reader.GetString(1), reader.GetString(2), new UsageTotals(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
+            if (!result.TryGetValue(correction.HostId, out var list))
+            {
+                result[correction.HostId] = list = [];
+            }
+
+            list.Add(correction);
+        }
+
+        return result;
+    }
+
+    /// <summary>Per host, the ids of the corrections some line of a FINAL statement of the host took in.</summary>
+    public async Task<IReadOnlyDictionary<string, HashSet<string>>> ReadTakenCorrectionIdsAsync(IReadOnlyCollection<string> hosts, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        if (hosts.Count == 0)
+        {
+            return result;
+        }
+
+        await using var command = SqlCommands.Create(_connection, _transaction, TakenCorrectionsSql).WithTexts("Hosts", hosts);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var host = reader.GetString(0);
+            if (!result.TryGetValue(host, out var ids))
+            {
+                result[host] = ids = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            ids.Add(reader.GetString(1));
+        }
+
+        return result;
+    }
 
     /// <summary>Statuses of the hosts' statements for periods in [<paramref name="from"/>, the run's period).</summary>
     public async Task<IReadOnlyDictionary<string, Dictionary<YearMonth, StatementStatus>>> ReadEarlierStatusesAsync(IReadOnlyCollection<string> hosts, YearMonth from, CancellationToken cancellationToken)

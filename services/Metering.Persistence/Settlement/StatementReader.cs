@@ -16,7 +16,7 @@ internal static class StatementReader
         """;
 
     private const string ChildrenSql = """
-        SELECT statement_id, kind, model, corrects_period, input_tokens, output_tokens, requests, billed_micros, gross_revenue, rate_card_model
+        SELECT statement_id, kind, model, corrects_period, input_tokens, output_tokens, requests, billed_micros, gross_revenue, rate_card_model, correction_ids
         FROM settlement_statement_lines WHERE statement_id = ANY(@Ids) ORDER BY statement_id, position;
         SELECT statement_id, from_amount, to_amount, share_percent, base_amount, share_amount
         FROM settlement_tier_applications WHERE statement_id = ANY(@Ids) ORDER BY statement_id, position;
@@ -76,7 +76,7 @@ internal static class StatementReader
             h.PeriodOwed, adjustments.GetValueOrDefault(h.Id) ?? [], h.Owed, h.HasUnpriced, h.ComputedAt, h.FinalizedAt, h.ComputedRevision)).ToList();
     }
 
-    /// <summary>Reads a line from columns kind, model, corrects_period, the four counters, gross_revenue, rate_card_model starting at <paramref name="first"/>.</summary>
+    /// <summary>Reads a line from columns kind, model, corrects_period, the four counters, gross_revenue, rate_card_model, correction_ids starting at <paramref name="first"/>.</summary>
     public static StatementLine ReadLine(NpgsqlDataReader reader, int first)
     {
         var correctsPeriod = reader.GetDateOrNull(first + 2);
@@ -86,7 +86,10 @@ internal static class StatementReader
             correctsPeriod is { } day ? YearMonth.FromFirstDay(day) : null,
             new UsageTotals(reader.GetInt64(first + 3), reader.GetInt64(first + 4), reader.GetInt64(first + 5), reader.GetInt64(first + 6)),
             reader.GetDecimalOrNull(first + 7),
-            reader.GetStringOrNull(first + 8));
+            reader.GetStringOrNull(first + 8))
+        {
+            CorrectionIds = reader.GetFieldValue<string[]>(first + 9) is { Length: > 0 } ids ? ids : [],
+        };
     }
 
     private static void Add<T>(Dictionary<string, List<T>> map, string key, T value)

@@ -43,7 +43,7 @@ internal static class StatementWriter
         """;
 
     private const string CopyLinesSql = """
-        COPY settlement_statement_lines (statement_id, position, kind, model, corrects_period, input_tokens, output_tokens, requests, billed_micros, gross_revenue, rate_card_model)
+        COPY settlement_statement_lines (statement_id, position, kind, model, corrects_period, input_tokens, output_tokens, requests, billed_micros, gross_revenue, rate_card_model, correction_ids)
         FROM STDIN (FORMAT BINARY)
         """;
 
@@ -147,6 +147,8 @@ internal static class StatementWriter
                     {
                         await writer.WriteNullAsync(cancellationToken);
                     }
+
+                    await writer.WriteAsync(line.CorrectionIds as string[] ?? line.CorrectionIds.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
                 }
             }
 

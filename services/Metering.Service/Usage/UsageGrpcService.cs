@@ -98,7 +98,14 @@ internal sealed class UsageGrpcService : UsageService.UsageServiceBase
         }
 
         IReadOnlySet<string>? models = request.Models.Count > 0 ? request.Models.ToHashSet(StringComparer.Ordinal) : null;
-        return new UsageQuery(start, end, hosts, models, byHost, byModel, granularity);
+        var view = request.View switch
+        {
+            Contracts.V1.UsageView.Unspecified or Contracts.V1.UsageView.Corrected => Domain.Usage.UsageView.Corrected,
+            Contracts.V1.UsageView.Raw => Domain.Usage.UsageView.Raw,
+            Contracts.V1.UsageView.Corrections => Domain.Usage.UsageView.Corrections,
+            _ => throw RpcErrors.InvalidField("view", $"unknown value {(int)request.View}"),
+        };
+        return new UsageQuery(start, end, hosts, models, byHost, byModel, granularity, view);
     }
 
     private static DateTime RequireHour(Timestamp? timestamp, string field)

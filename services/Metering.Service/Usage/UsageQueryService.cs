@@ -67,7 +67,11 @@ internal sealed class UsageQueryService
                 window.AddGrouped(row.HostKey, row.ModelKey, row.Bucket, row.Counters);
             }
 
-            AddRedis(window, fromRedis, committed);
+            if (query.View != UsageView.Corrections)
+            {
+                AddRedis(window, fromRedis, committed);
+            }
+
             var found = window.ToRows();
             rows.AddRange(found.Take(limit + 1 - rows.Count));
             buckets = UsageWindows.Next(buckets, found.Count, limit + 1 - rows.Count);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Metering.Domain.Corrections;
 using Metering.Domain.Settlement;
 using Metering.Persistence.Audit;
 using Metering.Persistence.Settlement;
@@ -74,7 +75,8 @@ internal sealed class SettlementEngine
         var existing = await session.LockStatementsAsync(filter, cancellationToken);
         var agreements = await session.ReadAgreementsInForceAsync(filter, period, cancellationToken);
         var usage = await session.ReadUsageAsync(filter, period, cancellationToken);
-        var hosts = filter ?? agreements.Keys.Union(usage.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var corrections = await session.ReadApprovedCorrectionsAsync(filter, period, cancellationToken);
+        var hosts = filter ?? agreements.Keys.Union(usage.Keys, StringComparer.Ordinal).Union(corrections.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
         var skipped = new List<(string, SettlementSkipReason)>();
         var toCompute = new List<string>();
@@ -94,14 +96,21 @@ internal sealed class SettlementEngine
             }
         }
 
-        var adjustments = await ComputeAdjustmentsAsync(session, period, toCompute, cancellationToken);
+        var (adjustments, correctedPeriods) = await ComputeAdjustmentsAsync(session, period, toCompute, cancellationToken);
+        var taken = correctedPeriods.Count > 0 ? await session.ReadTakenCorrectionIdsAsync(correctedPeriods.Keys, cancellationToken) : new Dictionary<string, HashSet<string>>();
         var drafts = new List<Statement>(toCompute.Count);
         foreach (var host in toCompute)
         {
             var agreement = agreements[host];
-            var result = StatementCalculator.ComputePeriod(agreement.Terms, usage.GetValueOrDefault(host) ?? []);
+            var own = corrections.GetValueOrDefault(host) ?? [];
+            var result = StatementCalculator.ComputePeriod(agreement.Terms, CorrectionSettlement.Apply(usage.GetValueOrDefault(host) ?? [], own));
             var id = existing.TryGetValue(host, out var stored) ? stored.StatementId : NewStatementId();
-            drafts.Add(StatementComposer.ComposeDraft(id, agreement, period, result, adjustments.GetValueOrDefault(host) ?? [], now));
+            var draft = StatementComposer.ComposeDraft(id, agreement, period, result, adjustments.GetValueOrDefault(host) ?? [], now);
+            drafts.Add(CorrectionSettlement.NameCorrections(
+                draft,
+                own,
+                correctedPeriods.GetValueOrDefault(host) ?? new Dictionary<YearMonth, List<AppliedCorrection>>(),
+                taken.GetValueOrDefault(host) ?? []));
         }
 
         var revision = await session.WriteDraftsAsync(drafts, cancellationToken);
@@ -161,13 +170,15 @@ internal sealed class SettlementEngine
     }
 
     /// <summary>
-    /// For each host, the corrections of earlier FINAL periods this period's statement carries: each such period
-    /// recomputed from today's usage with its own terms, minus what has been settled for it.
+    /// For each host, the adjustments of earlier FINAL periods this period's statement carries: each such period
+    /// recomputed from today's usage plus its approved corrections with its own terms, minus what has been settled
+    /// for it; and, per host and corrected period, those approved corrections (to name them on the lines).
     /// </summary>
-    private async Task<Dictionary<string, List<AdjustmentResult>>> ComputeAdjustmentsAsync(
+    private async Task<(Dictionary<string, List<AdjustmentResult>> Adjustments, Dictionary<string, Dictionary<YearMonth, List<AppliedCorrection>>> Corrections)> ComputeAdjustmentsAsync(
         SettlementRunSession session, YearMonth period, IReadOnlyList<string> hosts, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, List<AdjustmentResult>>(StringComparer.Ordinal);
+        var applied = new Dictionary<string, Dictionary<YearMonth, List<AppliedCorrection>>>(StringComparer.Ordinal);
         var lookback = _options.AdjustmentLookbackMonths;
         var earlier = await session.ReadEarlierStatusesAsync(hosts, period.AddMonths(-lookback), cancellationToken);
         var keys = new List<(string HostId, YearMonth Period)>();
@@ -181,17 +192,30 @@ internal sealed class SettlementEngine
 
         if (keys.Count == 0)
         {
-            return result;
+            return (result, applied);
         }
 
         var settled = await session.ReadSettledAsync(keys, cancellationToken);
         foreach (var group in keys.GroupBy(k => k.Period))
         {
-            var usage = await session.ReadUsageAsync(group.Select(k => k.HostId).ToList(), group.Key, cancellationToken);
+            var groupHosts = group.Select(k => k.HostId).ToList();
+            var usage = await session.ReadUsageAsync(groupHosts, group.Key, cancellationToken);
+            var corrections = await session.ReadApprovedCorrectionsAsync(groupHosts, group.Key, cancellationToken);
             foreach (var (host, corrected) in group)
             {
+                var own = corrections.GetValueOrDefault(host) ?? [];
+                if (own.Count > 0)
+                {
+                    if (!applied.TryGetValue(host, out var periods))
+                    {
+                        applied[host] = periods = [];
+                    }
+
+                    periods[corrected] = own;
+                }
+
                 if (settled.TryGetValue((host, corrected), out var basis)
-                    && AdjustmentCalculator.Compute(basis, usage.GetValueOrDefault(host) ?? []) is { } adjustment)
+                    && AdjustmentCalculator.Compute(basis, CorrectionSettlement.Apply(usage.GetValueOrDefault(host) ?? [], own)) is { } adjustment)
                 {
                     if (!result.TryGetValue(host, out var list))
                     {
@@ -203,7 +227,7 @@ internal sealed class SettlementEngine
             }
         }
 
-        return result;
+        return (result, applied);
     }
 
     private static string NewStatementId() => "st_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));

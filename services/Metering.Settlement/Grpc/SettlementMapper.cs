@@ -102,6 +102,7 @@ internal static class SettlementMapper
             GrossRevenue = l.GrossRevenue is { } gross ? Line(gross) : string.Empty,
             Unpriced = l.Unpriced,
             RateCardModel = l.RateCardModel ?? string.Empty,
+            CorrectionIds = { l.CorrectionIds },
         }));
         wire.TierApplications.AddRange(statement.TierApplications.Select(t => new Wire.TierApplication
         {
