@@ -46,6 +46,7 @@ public sealed class MeteringClient : IDisposable
         Usage = new UsageClient(calls);
         Ingest = new IngestClient(calls);
         Settlement = new SettlementClient(calls);
+        Corrections = new CorrectionClient(calls);
     }
 
     private MeteringClient(GrpcChannel channel, string apiKey, bool ownsChannel)
@@ -65,6 +66,9 @@ public sealed class MeteringClient : IDisposable
 
     /// <summary>SettlementService: agreements and statements.</summary>
     public SettlementClient Settlement { get; }
+
+    /// <summary>CorrectionService (on the settlement service): usage corrections, acknowledgements and disputes of statements.</summary>
+    public CorrectionClient Corrections { get; }
 
     /// <summary>Disposes the channel when this client opened it.</summary>
     public void Dispose() => _ownedChannel?.Dispose();

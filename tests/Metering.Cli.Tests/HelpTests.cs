@@ -94,7 +94,7 @@ public sealed class HelpTests
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         var help = Normalize(run.Out);
         Assert.Contains("Usage:\n  metering statements [command] [options]", help, StringComparison.Ordinal);
-        foreach (var sub in new[] { "list", "show", "finalize", "export" })
+        foreach (var sub in new[] { "list", "show", "finalize", "export", "acknowledge", "dispute" })
         {
             Assert.Matches($@"(?m)^  {sub}\s+\S", help);
         }

@@ -79,6 +79,12 @@ internal static partial class Values
             ? value
             : throw new CliUsageException($"{option} must be a whole number from 1 to {max.ToString("N0", CultureInfo.InvariantCulture)}, not '{text}'");
 
+    /// <summary>A whole number that may be negative (<c>-500</c>, <c>+20</c>, <c>0</c>), within the range of int64.</summary>
+    public static long SignedLong(string option, string text)
+        => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new CliUsageException($"{option} must be a whole number, negative to subtract (e.g. -500 or 1200), not '{text}'");
+
     /// <summary>Text that is not empty.</summary>
     public static string NonEmpty(string option, string text)
         => text.Length > 0 ? text : throw new CliUsageException($"{option} needs a non-empty value");

@@ -44,4 +44,35 @@ internal static class Choices
         ["draft"] = StatementStatus.Draft,
         ["final"] = StatementStatus.Final,
     };
+
+    public static readonly IReadOnlyDictionary<string, UsageView> UsageViews = new Dictionary<string, UsageView>(StringComparer.Ordinal)
+    {
+        ["corrected"] = UsageView.Corrected,
+        ["raw"] = UsageView.Raw,
+        ["corrections"] = UsageView.Corrections,
+    };
+
+    public static readonly IReadOnlyDictionary<string, CorrectionReason> CorrectionReasons = new Dictionary<string, CorrectionReason>(StringComparer.Ordinal)
+    {
+        ["refund"] = CorrectionReason.Refund,
+        ["duplicate-report"] = CorrectionReason.DuplicateReport,
+        ["missing-usage"] = CorrectionReason.MissingUsage,
+        ["pricing-error"] = CorrectionReason.PricingError,
+        ["dispute-resolution"] = CorrectionReason.DisputeResolution,
+        ["other"] = CorrectionReason.Other,
+    };
+
+    public static readonly IReadOnlyDictionary<string, CorrectionState> CorrectionStates = new Dictionary<string, CorrectionState>(StringComparer.Ordinal)
+    {
+        ["proposed"] = CorrectionState.Proposed,
+        ["approved"] = CorrectionState.Approved,
+        ["declined"] = CorrectionState.Declined,
+    };
+
+    public static readonly IReadOnlyDictionary<string, DisputeState> DisputeStates = new Dictionary<string, DisputeState>(StringComparer.Ordinal)
+    {
+        ["open"] = DisputeState.Open,
+        ["resolved"] = DisputeState.Resolved,
+        ["rejected"] = DisputeState.Rejected,
+    };
 }

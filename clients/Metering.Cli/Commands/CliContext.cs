@@ -56,7 +56,10 @@ internal sealed class CliContext : IDisposable
     /// <summary>The SDK client of the metering service (AdminService, UsageService, IngestService).</summary>
     public MeteringClient Metering => _metering ??= new MeteringClient(Globals.Address.OriginalString, Key);
 
-    /// <summary>The SDK client of the settlement service (its <see cref="MeteringClient.Settlement"/>).</summary>
+    /// <summary>
+    /// The SDK client of the settlement service (its <see cref="MeteringClient.Settlement"/> and
+    /// <see cref="MeteringClient.Corrections"/>).
+    /// </summary>
     public MeteringClient Settlement => _settlement ??= new MeteringClient(Globals.SettlementAddress.OriginalString, Key);
 
     public void Dispose()

@@ -18,6 +18,8 @@ internal sealed class CommandCatalog
         ["keys"] = "API keys",
         ["agreements"] = "revenue-share agreements",
         ["statements"] = "monthly statements",
+        ["corrections"] = "corrections of counted usage",
+        ["disputes"] = "hosts' disputes of FINAL statements",
         ["audit"] = "the audit trail of changes",
     };
 
@@ -36,6 +38,14 @@ internal sealed class CommandCatalog
         new StatementsShowCommand(),
         new StatementsFinalizeCommand(),
         new StatementsExportCommand(),
+        new StatementsAcknowledgeCommand(),
+        new StatementsDisputeCommand(),
+        new CorrectionsProposeCommand(),
+        new CorrectionsApproveCommand(),
+        new CorrectionsDeclineCommand(),
+        new CorrectionsListCommand(),
+        new DisputesListCommand(),
+        new DisputesResolveCommand(),
         new AuditListCommand(),
         new DemoCommand(),
         new HealthCommand(),

@@ -15,6 +15,7 @@ internal sealed class UsageCommand : CliCommand
     private readonly Option<IReadOnlyList<string>> _models;
     private readonly Option<IReadOnlyList<UsageGroupBy>> _by;
     private readonly ChoiceOption<Granularity> _granularity;
+    private readonly ChoiceOption<UsageView> _view;
     private readonly ChoiceOption<ExportFormat> _format;
 
     public UsageCommand()
@@ -33,9 +34,12 @@ internal sealed class UsageCommand : CliCommand
             return twice is null ? dimensions : throw new CliUsageException($"--by names '{Choices.GroupBy.First(c => c.Value == twice.Key).Key}' twice");
         });
         _granularity = Add(new ChoiceOption<Granularity>("--granularity", "bucket width", Choices.Granularities, fallback: "total"));
+        _view = Add(new ChoiceOption<UsageView>("--view", "corrected: counted usage plus approved corrections (what settlement uses; the default); raw: as ingested; corrections: the approved corrections only", Choices.UsageViews));
         _format = Add(CliOptions.Format());
         Details = """
-            Totals include everything acknowledged so far, flushed to PostgreSQL or still in Redis, each record once.
+            Totals include everything acknowledged so far, flushed to PostgreSQL or still in Redis, each record once,
+            and (unless --view raw) the approved corrections ('metering corrections list'). A correction counts in a
+            bucket only when its whole hour range lies in the bucket and in the queried range.
             Times are UTC and must be whole hours (usage is counted per hour): --from 2026-11 means 2026-11-01T00:00Z.
             The range is half-open: [--from, --to).
             """;
@@ -43,6 +47,7 @@ internal sealed class UsageCommand : CliCommand
         [
             "metering usage --from 2026-11-01 --to 2026-12-01 --by host,model",
             "metering usage --from 2026-11 --to 2026-12 --host aws --granularity day --format csv > aws-november.csv",
+            "metering usage --from 2026-10 --to 2026-11 --host aws --by model --view corrections",
         ];
     }
 
@@ -60,6 +65,7 @@ internal sealed class UsageCommand : CliCommand
             StartTime = Timestamp.FromDateTimeOffset(from),
             EndTime = Timestamp.FromDateTimeOffset(to),
             Granularity = _granularity.Get(parse),
+            View = _view.Get(parse, UsageView.Unspecified),
             PageSize = 10_000,
         };
         request.HostIds.AddRange(parse.GetValue(_hosts) ?? []);
@@ -72,7 +78,7 @@ internal sealed class UsageCommand : CliCommand
     {
         var query = Bind(parse);
         var rows = await context.ErrorView.WithStatusAsync("Reading usage...", report => ReadAllAsync(context, query.Request, report, cancellationToken));
-        UsageWriter.Write(context.Output, rows, query.Request.GroupBy, query.Request.Granularity, query.Format);
+        UsageWriter.Write(context.Output, rows, query.Request.GroupBy, query.Request.Granularity, query.Format, signed: query.Request.View == UsageView.Corrections);
         return ExitCodes.Ok;
     }
 

@@ -54,6 +54,9 @@ internal static class Numbers
     /// <summary>Millionths of a currency unit as an exact decimal with 6 fractional digits: <c>1500000</c> → <c>1.500000</c>.</summary>
     public static string Micros(long micros) => Decimal((micros / 1_000_000m).ToString("0.000000", Invariant));
 
+    /// <summary>Millionths with their sign always written (<c>+1.500000</c>, <c>-0.250000</c>, <c>0.000000</c>), for differences.</summary>
+    public static string SignedMicros(long micros) => micros > 0 ? "+" + Micros(micros) : Micros(micros);
+
     /// <summary>A short count for live views: <c>950</c>, <c>12.3K</c>, <c>4.5M</c>, <c>1.2G</c>.</summary>
     public static string Compact(long value)
     {

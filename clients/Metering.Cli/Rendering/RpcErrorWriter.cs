@@ -54,7 +54,7 @@ internal static class RpcErrorWriter
                 writer.WriteLine($"  check the API key ({GlobalOptions.KeyOption} or {GlobalOptions.KeyVariable}): it may be mistyped or revoked");
                 break;
             case StatusCode.PermissionDenied:
-                writer.WriteLine("  the API key's role does not allow this (HOST keys see only their own host; agreements and keys need ADMIN)");
+                writer.WriteLine("  the API key's role does not allow this (HOST keys see only their own host; agreements and keys need ADMIN; deciding corrections and disputes needs BILLING or ADMIN)");
                 break;
         }
     }

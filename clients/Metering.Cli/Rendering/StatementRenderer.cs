@@ -58,17 +58,28 @@ internal static class StatementRenderer
             return;
         }
 
-        var table = Tables.Create(
+        var corrected = lines.Any(l => l.CorrectionIds.Count > 0);
+        var table = Tables.Create([
             ("Model", Justify.Left),
             ("Input tokens", Justify.Right),
             ("Output tokens", Justify.Right),
             ("Requests", Justify.Right),
             ("Priced by", Justify.Left),
-            ("Gross revenue", Justify.Right));
+            ("Gross revenue", Justify.Right),
+            .. CorrectionsColumn(corrected),
+        ]);
         long input = 0, output = 0, requests = 0;
         foreach (var line in lines)
         {
-            table.AddTextRow(line.Model, Numbers.Count(line.InputTokens), Numbers.Count(line.OutputTokens), Numbers.Count(line.Requests), PricedBy(statement, line), Gross(line));
+            table.AddTextRow([
+                line.Model,
+                Numbers.Count(line.InputTokens),
+                Numbers.Count(line.OutputTokens),
+                Numbers.Count(line.Requests),
+                PricedBy(statement, line),
+                Gross(line),
+                .. Corrections(corrected, line),
+            ]);
             input += line.InputTokens;
             output += line.OutputTokens;
             requests += line.Requests;
@@ -123,28 +134,35 @@ internal static class StatementRenderer
 
     private static void WriteAdjustments(ConsoleView view, Statement statement)
     {
-        view.WriteLine("Adjustments: late usage of finalized periods (recomputed now, minus what was settled)");
         var lines = statement.Lines.Where(l => l.Kind == StatementLineKind.Adjustment).ToList();
+        var corrected = lines.Any(l => l.CorrectionIds.Count > 0);
+        view.WriteLine(corrected
+            ? "Adjustments: late usage and approved corrections of finalized periods (recomputed now, minus what was settled)"
+            : "Adjustments: late usage of finalized periods (recomputed now, minus what was settled)");
         if (lines.Count > 0)
         {
-            var table = Tables.Create(
+            var table = Tables.Create([
                 ("Period", Justify.Left),
                 ("Model", Justify.Left),
                 ("Input tokens", Justify.Right),
                 ("Output tokens", Justify.Right),
                 ("Requests", Justify.Right),
                 ("Priced by", Justify.Left),
-                ("Gross revenue", Justify.Right));
+                ("Gross revenue", Justify.Right),
+                .. CorrectionsColumn(corrected),
+            ]);
             foreach (var line in lines)
             {
-                table.AddTextRow(
+                table.AddTextRow([
                     line.CorrectsPeriod,
                     line.Model,
                     Numbers.SignedCount(line.InputTokens),
                     Numbers.SignedCount(line.OutputTokens),
                     Numbers.SignedCount(line.Requests),
                     PricedBy(statement, line),
-                    line.Unpriced ? "-" : Numbers.SignedDecimal(line.GrossRevenue));
+                    line.Unpriced ? "-" : Numbers.SignedDecimal(line.GrossRevenue),
+                    .. Corrections(corrected, line),
+                ]);
             }
 
             view.Write(table, "  ");
@@ -176,6 +194,12 @@ internal static class StatementRenderer
             view.Write(table, "  ");
         }
     }
+
+    /// <summary>The Corrections column, only when a line of the table includes approved corrections.</summary>
+    private static (string, Justify)[] CorrectionsColumn(bool corrected) => corrected ? [("Corrections", Justify.Left)] : [];
+
+    /// <summary>The ids of the approved corrections a line includes, comma-separated.</summary>
+    private static string[] Corrections(bool corrected, StatementLine line) => corrected ? [string.Join(", ", line.CorrectionIds)] : [];
 
     private static string PricedBy(Statement statement, StatementLine line)
     {

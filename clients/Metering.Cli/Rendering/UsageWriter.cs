@@ -13,7 +13,11 @@ internal static class UsageWriter
     public static readonly IReadOnlyList<string> CsvHeader =
         ["bucket_start", "host_id", "model", "input_tokens", "output_tokens", "requests", "billed_micros"];
 
-    public static void Write(ConsoleView view, IReadOnlyList<UsageRow> rows, IReadOnlyCollection<UsageGroupBy> groupBy, Granularity granularity, ExportFormat format)
+    /// <summary>
+    /// Writes the rows in <paramref name="format"/>; with <paramref name="signed"/> (corrections only, which may
+    /// subtract) the table writes every count with its sign.
+    /// </summary>
+    public static void Write(ConsoleView view, IReadOnlyList<UsageRow> rows, IReadOnlyCollection<UsageGroupBy> groupBy, Granularity granularity, ExportFormat format, bool signed = false)
     {
         switch (format)
         {
@@ -37,16 +41,18 @@ internal static class UsageWriter
 
                 break;
             default:
-                WriteTable(view, rows, groupBy, granularity);
+                WriteTable(view, rows, groupBy, granularity, signed: signed);
                 break;
         }
     }
 
-    public static void WriteTable(ConsoleView view, IReadOnlyList<UsageRow> rows, IReadOnlyCollection<UsageGroupBy> groupBy, Granularity granularity, string indent = "")
+    public static void WriteTable(ConsoleView view, IReadOnlyList<UsageRow> rows, IReadOnlyCollection<UsageGroupBy> groupBy, Granularity granularity, string indent = "", bool signed = false)
     {
+        Func<long, string> count = signed ? Numbers.SignedCount : Numbers.Count;
+        Func<long, string> micros = signed ? Numbers.SignedMicros : Numbers.Micros;
         if (rows.Count == 0)
         {
-            view.WriteLine(indent + "(no usage in the range)");
+            view.WriteLine(indent + (signed ? "(no approved corrections in the range)" : "(no usage in the range)"));
             return;
         }
 
@@ -95,10 +101,10 @@ internal static class UsageWriter
                 cells.Add(row.Model);
             }
 
-            cells.Add(Numbers.Count(row.InputTokens));
-            cells.Add(Numbers.Count(row.OutputTokens));
-            cells.Add(Numbers.Count(row.Requests));
-            cells.Add(Numbers.Micros(row.BilledMicros));
+            cells.Add(count(row.InputTokens));
+            cells.Add(count(row.OutputTokens));
+            cells.Add(count(row.Requests));
+            cells.Add(micros(row.BilledMicros));
             table.AddTextRow([.. cells]);
             input += row.InputTokens;
             output += row.OutputTokens;
@@ -110,9 +116,9 @@ internal static class UsageWriter
             var total = new string[columns.Count];
             Array.Fill(total, string.Empty);
             total[0] = "Total";
-            total[labels] = Numbers.Count(input);
-            total[labels + 1] = Numbers.Count(output);
-            total[labels + 2] = Numbers.Count(requests);
+            total[labels] = count(input);
+            total[labels + 1] = count(output);
+            total[labels + 2] = count(requests);
             table.SetTotals(total);
         }
 

@@ -23,6 +23,7 @@ internal sealed class AuthorizedCalls
         Usage = new UsageService.UsageServiceClient(invoker);
         Admin = new AdminService.AdminServiceClient(invoker);
         Settlement = new SettlementService.SettlementServiceClient(invoker);
+        Corrections = new CorrectionService.CorrectionServiceClient(invoker);
     }
 
     public IngestService.IngestServiceClient Ingest { get; }
@@ -32,6 +33,8 @@ internal sealed class AuthorizedCalls
     public AdminService.AdminServiceClient Admin { get; }
 
     public SettlementService.SettlementServiceClient Settlement { get; }
+
+    public CorrectionService.CorrectionServiceClient Corrections { get; }
 
     public CallOptions Options(CancellationToken cancellationToken, bool compress = false)
         => new(headers: compress ? _compressedHeaders : _headers, cancellationToken: cancellationToken);
