@@ -39,6 +39,58 @@ public sealed partial class DemoEndToEndTests
     }
 
     [Fact]
+    public async Task Demo_CorrectsThisMonth_AndResolvesADisputeOfLastMonthWithACorrection_ThatTheStatementCarries()
+    {
+        await using var metering = await MeteringServiceHost.StartAsync(settings: new Dictionary<string, string?> { ["Flush:Interval"] = "00:00:01" });
+        await using var settlement = await SettlementServiceHost.StartAsync(DateTime.UtcNow, postgres: metering.Postgres);
+        var environment = new Dictionary<string, string>
+        {
+            ["METERING_ADDRESS"] = metering.Address.ToString().TrimEnd('/'),
+            ["METERING_SETTLEMENT_ADDRESS"] = settlement.Address.ToString().TrimEnd('/'),
+            ["METERING_API_KEY"] = MeteringServiceHost.AdminKey,
+        };
+
+        var run = await MeteringCli.RunAsync(environment, "demo", "--seconds", "2", "--flush-wait", "2");
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
+        var now = DateTime.UtcNow;
+        var period = now.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var previous = now.AddDays(1 - now.Day).AddMonths(-1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"  groq        from {previous} USD reported revenue", run.Out, StringComparison.Ordinal);
+        Assert.Contains($"{previous}: groq's gateway reports the last half hour of the month late (ReportUsage, ", run.Out, StringComparison.Ordinal);
+
+        // This month: proposed by the host, approved by billing, named by the DRAFT line.
+        var refund = Regex.Match(run.Out, $@"(?m)^  aws \(HOST key\) proposes (co_[0-9a-f]{{16}}) for {period} llama-3\.1-8b: refund, requests -[\d,]+, .+ \[PROPOSED\]$");
+        Assert.True(refund.Success, run.Out);
+        var refundId = refund.Groups[1].Value;
+        Assert.Contains($"  billing approves {refundId} [APPROVED]", run.Out, StringComparison.Ordinal);
+        var aws = Section(run.Out, $"== Statement of aws for {period}");
+        Assert.Matches($@"(?m)^  llama-3\.1-8b\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+rate llama-3\.1-8b\s+\S+\s+{refundId}$", aws);
+
+        // Last month: FINAL, disputed, resolved by the host's correction, carried as an ADJUSTMENT line naming it.
+        Assert.Matches($@"(?m)^  groq's statement st_[0-9a-f]{{16}} for {previous} is FINAL: llama-3\.1-70b 5,000 requests, owed \S+ USD$", run.Out);
+        var dispute = Regex.Match(run.Out, @"(?m)^  groq \(HOST key\) disputes line llama-3\.1-70b: (di_[0-9a-f]{16}) \[OPEN\] ");
+        Assert.True(dispute.Success, run.Out);
+        var correction = Regex.Match(run.Out, $@"(?m)^  groq \(HOST key\) proposes (co_[0-9a-f]{{16}}) for {previous} llama-3\.1-70b: duplicate-report, requests -1,000, input -1,200,000, output -350,000, billed -1\.364000 \[PROPOSED\]$");
+        Assert.True(correction.Success, run.Out);
+        var correctionId = correction.Groups[1].Value;
+        Assert.Contains($"  billing resolves {dispute.Groups[1].Value} with {correctionId} [RESOLVED; correction APPROVED]", run.Out, StringComparison.Ordinal);
+        var groq = Section(run.Out, $"== Statement of groq for {period}");
+        Assert.Contains("Adjustments: late usage and approved corrections of finalized periods", groq, StringComparison.Ordinal);
+        Assert.Matches($@"(?m)^  {previous}\s+llama-3\.1-70b\s+-1,200,000\s+-350,000\s+-1,000\s+as billed\s+-1\.364000\s+{correctionId}$", groq);
+        Assert.Contains("exactly-once: OK", run.Out, StringComparison.Ordinal);
+    }
+
+    /// <summary>The demo's output from the line starting with <paramref name="title"/> to the next "== " title.</summary>
+    private static string Section(string output, string title)
+    {
+        var start = output.IndexOf(title, StringComparison.Ordinal);
+        Assert.True(start >= 0, output);
+        var end = output.IndexOf("\n== ", start + title.Length, StringComparison.Ordinal);
+        return end < 0 ? output[start..] : output[start..end];
+    }
+
+    [Fact]
     public void MetricsReading_SumsTheGivenHostsRecordsByResult_AndReadsTheFlushLag()
     {
         const string scrape = """

@@ -13,7 +13,7 @@ internal sealed class DemoCommand : CliCommand
     private readonly Option<Uri> _metrics;
 
     public DemoCommand()
-        : base("demo", "stream usage from demo hosts' gateways, then settle the month and print statements (ADMIN key)")
+        : base("demo", "stream usage from demo hosts' gateways, correct and dispute, settle the month and print statements (ADMIN key)")
     {
         _seconds = Add(CliOptions.PositiveInt("--seconds", "n", "how long the gateways stream", 20, 3600));
         _gateways = Add(CliOptions.PositiveInt("--gateways", "n", "gateways (producers) per host", 2, 64));
@@ -21,11 +21,15 @@ internal sealed class DemoCommand : CliCommand
         _metrics = Add(CliOptions.Single("--metrics", "url", "the metering service's /metrics: end with the records and flush lag it reports, checked against the reporters", ParseMetricsUrl));
         Details = """
             Creates the hosts aws, azure, groq and databricks (reused if they exist), a HOST key per host and agreements
-            effective this month, then runs --gateways UsageReporters per host that stream usage of llama-3.1-70b,
-            llama-3.1-8b, mixtral-8x7b and qwen2.5-72b for --seconds, showing live totals every 2 s (redrawn in place in a
-            terminal, a new table each time otherwise). Then it flushes the reporters, checks that GetUsage counts exactly
-            what they had acknowledged, waits for the flush to PostgreSQL, settles the month and prints each host's
-            statement and the reporters' delivery statistics. With --metrics it ends with what the metering service's
+            effective this month (groq's last month), has groq report usage of last month's last half hour, then runs
+            --gateways UsageReporters per host that stream usage of llama-3.1-70b, llama-3.1-8b, mixtral-8x7b and
+            qwen2.5-72b for --seconds, showing live totals every 2 s (redrawn in place in a terminal, a new table each time
+            otherwise). Then it flushes the reporters, checks that GetUsage counts exactly what they had acknowledged,
+            waits for the flush to PostgreSQL and settles the month. Corrections and a dispute follow: aws proposes a
+            refund correction of this month, which billing approves; groq's statement of last month is finalized, groq
+            disputes its line and proposes a correction, and billing resolves the dispute with it. The month is settled
+            again and each host's statement printed (aws's line and groq's ADJUSTMENT line name their corrections), with
+            the reporters' delivery statistics. With --metrics it ends with what the metering service's
             /metrics counted for the demo hosts in this run (records accepted, duplicate, rejected; the flush lag), checked
             against what the reporters were told. The demo's HOST keys are revoked at the end.
             Exit code 3 when the exactly-once check (or the metrics check) fails.

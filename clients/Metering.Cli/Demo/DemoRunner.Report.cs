@@ -58,14 +58,14 @@ internal sealed partial class DemoRunner
     private async Task WriteReportAsync(string period, IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
     {
         var monthStart = DateTimeOffset.ParseExact(period + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-        var query = Query(monthStart, monthStart.AddMonths(1));
+        var query = Query(monthStart, monthStart.AddMonths(1), UsageView.Corrected);
         var rows = new List<UsageRow>();
         await foreach (var row in _context.Metering.Usage.GetAllUsageAsync(query, cancellationToken))
         {
             rows.Add(row);
         }
 
-        _out.WriteLine($"== Usage of {period} (metering usage --from {period} --to {monthStart.AddMonths(1):yyyy-MM} --by host,model)");
+        _out.WriteLine($"== Usage of {period} with its approved corrections (metering usage --from {period} --to {monthStart.AddMonths(1):yyyy-MM} --by host,model)");
         UsageWriter.WriteTable(_view, rows, query.GroupBy, query.Granularity, "  ");
         _out.WriteLine();
 

@@ -9,10 +9,12 @@ using Spectre.Console;
 namespace Metering.Cli.Demo;
 
 /// <summary>
-/// The <c>make run</c> demo: sets up hosts, HOST keys and this month's agreements; streams usage from two gateways per
-/// host for a while, showing live totals; checks that what the reporters had acknowledged is exactly what the service
-/// counted; waits until settlement sees it; settles the month and prints every host's statement and the delivery
-/// statistics. The demo's HOST keys are revoked at the end.
+/// The <c>make run</c> demo: sets up hosts, HOST keys and agreements; one host reports usage of last month's last
+/// half hour; streams usage from two gateways per host for a while, showing live totals; checks that what the
+/// reporters had acknowledged is exactly what the service counted; waits until settlement sees it; corrects this
+/// month and, through a dispute of last month's FINAL statement, last month (see DemoRunner.Corrections.cs); settles
+/// the month again and prints every host's statement and the delivery statistics. The demo's HOST keys are revoked at
+/// the end.
 /// </summary>
 internal sealed partial class DemoRunner
 {
@@ -54,6 +56,10 @@ internal sealed partial class DemoRunner
         try
         {
             await SetAgreementsAsync(period, cancellationToken);
+            if (!await ReportLastMonthAsync(period, runId, keys[DisputingHost].Secret, cancellationToken))
+            {
+                return ExitCodes.Failed;
+            }
 
             var runRange = RunRange(start);
             var baseline = await CountAsync(runRange, cancellationToken);
@@ -69,12 +75,14 @@ internal sealed partial class DemoRunner
             await StreamAsync(runRange, baseline, cancellationToken);
             await FlushGatewaysAsync(cancellationToken);
             var counted = await WaitUntilCountedAsync(runRange, baseline, cancellationToken);
-            var (statements, settled) = await SettleWhenVisibleAsync(period, cancellationToken);
+            var settled = await SettleWhenVisibleAsync(period, cancellationToken);
+            var corrected = await CorrectAsync(period, keys, counted, cancellationToken);
+            var (statements, agree) = await SettleAsync(period, report: true, cancellationToken);
 
             await WriteReportAsync(period, statements, cancellationToken);
             var exactlyOnce = WriteExactlyOnce(counted);
             var metricsAgree = metricsBefore is null || WriteMetrics((await ReadMetricsAsync(cancellationToken))! - metricsBefore);
-            return !exactlyOnce || !metricsAgree ? ExitCodes.Mismatch : settled ? ExitCodes.Ok : ExitCodes.Failed;
+            return !exactlyOnce || !metricsAgree ? ExitCodes.Mismatch : settled && corrected && agree ? ExitCodes.Ok : ExitCodes.Failed;
         }
         finally
         {
@@ -124,18 +132,32 @@ internal sealed partial class DemoRunner
         return keys;
     }
 
+    /// <summary>
+    /// Every host's agreement effective this month; the disputing host's effective last month (its late report is
+    /// settled there), or this month if an earlier run already finalized last month.
+    /// </summary>
     private async Task SetAgreementsAsync(string period, CancellationToken cancellationToken)
     {
-        _out.WriteLine($"agreements effective {period}:");
+        _out.WriteLine("agreements:");
         foreach (var host in DemoCatalog.Hosts)
         {
             var agreement = host.Agreement();
             agreement.HostId = host.HostId;
-            agreement.EffectiveMonth = period;
-            var stored = (await _context.Settlement.Settlement.UpsertAgreementAsync(new UpsertAgreementRequest { Agreement = agreement }, cancellationToken)).Agreement;
+            agreement.EffectiveMonth = host.HostId == DisputingHost ? PreviousPeriod(period) : period;
+            Agreement stored;
+            try
+            {
+                stored = (await _context.Settlement.Settlement.UpsertAgreementAsync(new UpsertAgreementRequest { Agreement = agreement }, cancellationToken)).Agreement;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && agreement.EffectiveMonth != period)
+            {
+                agreement.EffectiveMonth = period;
+                stored = (await _context.Settlement.Settlement.UpsertAgreementAsync(new UpsertAgreementRequest { Agreement = agreement }, cancellationToken)).Agreement;
+            }
+
             var rates = stored.RateCard.Count == 0 ? "gross = what the host billed" : "rates for " + string.Join(", ", stored.RateCard.Select(r => r.Model));
             var minimum = stored.MinimumPayment.Length == 0 ? string.Empty : $", minimum {stored.MinimumPayment}";
-            _out.WriteLine($"  {host.HostId,-11} {stored.Currency} {Rendering.Labels.Basis(stored.RevenueBasis)}: {rates}; share {Rendering.AgreementRenderer.Tiers(stored)}{minimum}");
+            _out.WriteLine($"  {host.HostId,-11} from {stored.EffectiveMonth} {stored.Currency} {Rendering.Labels.Basis(stored.RevenueBasis)}: {rates}; share {Rendering.AgreementRenderer.Tiers(stored)}{minimum}");
         }
 
         _out.WriteLine();
@@ -264,37 +286,47 @@ internal sealed partial class DemoRunner
     /// statement's usage lines with GetUsage's month totals (Redis and PostgreSQL); settles again after another interval
     /// until they agree.
     /// </summary>
-    private async Task<(IReadOnlyList<Statement> Statements, bool Settled)> SettleWhenVisibleAsync(string period, CancellationToken cancellationToken)
+    private async Task<bool> SettleWhenVisibleAsync(string period, CancellationToken cancellationToken)
     {
-        var monthStart = DateTimeOffset.ParseExact(period + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-        var month = Query(monthStart, monthStart.AddMonths(1));
-        RunSettlementResponse response;
-        bool settled;
         for (var attempt = 1; ; attempt++)
         {
             _out.WriteLine($"Waiting {_options.FlushWait.TotalSeconds:0} s for the flush to PostgreSQL (settlement reads flushed usage), then settling {period} (attempt {attempt})...");
             await Task.Delay(_options.FlushWait, _time, cancellationToken);
-            var request = new RunSettlementRequest { Period = period };
-            request.HostIds.AddRange(HostIds);
-            response = await _context.Settlement.Settlement.RunSettlementAsync(request, cancellationToken);
-            var counted = await CountAsync(month, cancellationToken);
-            var missing = response.Statements.Where(s => !SameTotals(UsageOf(s, counted), StatementUsage(s))).Select(s => s.HostId).ToList();
-            settled = missing.Count == 0 && response.Skipped.Count == 0;
+            var (_, settled) = await SettleAsync(period, report: attempt == MaxSettlementAttempts, cancellationToken);
             if (settled)
             {
                 _out.WriteLine($"Settlement sees every counted record of {period} (statements match GetUsage for every host and model).");
-                break;
+                _out.WriteLine();
+                return true;
             }
 
             if (attempt == MaxSettlementAttempts)
             {
-                _log.WriteLine($"demo: after {attempt} attempts settlement still differs from GetUsage for [{string.Join(", ", missing)}]; skipped [{string.Join(", ", response.Skipped.Select(s => $"{s.HostId}: {s.Reason}"))}]");
-                break;
+                _out.WriteLine();
+                return false;
             }
         }
+    }
 
-        _out.WriteLine();
-        return (response.Statements.OrderBy(s => s.HostId, StringComparer.Ordinal).ToList(), settled);
+    /// <summary>
+    /// Settles the month for the demo hosts and compares each statement's usage lines with GetUsage's corrected month
+    /// totals; with <paramref name="report"/>, a difference is written to the error output.
+    /// </summary>
+    private async Task<(IReadOnlyList<Statement> Statements, bool Agree)> SettleAsync(string period, bool report, CancellationToken cancellationToken)
+    {
+        var monthStart = YearMonthStart(period);
+        var request = new RunSettlementRequest { Period = period };
+        request.HostIds.AddRange(HostIds);
+        var response = await _context.Settlement.Settlement.RunSettlementAsync(request, cancellationToken);
+        var counted = await CountAsync(Query(monthStart, monthStart.AddMonths(1), UsageView.Corrected), cancellationToken);
+        var missing = response.Statements.Where(s => !SameTotals(UsageOf(s, counted), StatementUsage(s))).Select(s => s.HostId).ToList();
+        var agree = missing.Count == 0 && response.Skipped.Count == 0;
+        if (!agree && report)
+        {
+            _log.WriteLine($"demo: settlement of {period} differs from GetUsage for [{string.Join(", ", missing)}]; skipped [{string.Join(", ", response.Skipped.Select(s => $"{s.HostId}: {s.Reason}"))}]");
+        }
+
+        return (response.Statements.OrderBy(s => s.HostId, StringComparer.Ordinal).ToList(), agree);
     }
 
     private Dictionary<(string Host, string Model), UsageTotals> Expected()
@@ -339,19 +371,21 @@ internal sealed partial class DemoRunner
 
     // ---------------------------------------------------------------- queries
 
-    /// <summary>Whole hours around the run: from the hour it starts to an hour past its end (plus the 5-minute clock skew the server allows).</summary>
+    /// <summary>Whole hours around the run, as ingested (RAW: the exactly-once check compares what was counted): from the hour it starts to an hour past its end (plus the 5-minute clock skew the server allows).</summary>
     private GetUsageRequest RunRange(DateTimeOffset start)
     {
         var from = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
         var end = start + _options.Duration + TimeSpan.FromMinutes(10);
         var to = new DateTimeOffset(end.Year, end.Month, end.Day, end.Hour, 0, 0, TimeSpan.Zero).AddHours(1);
-        return Query(from, to);
+        return Query(from, to, UsageView.Raw);
     }
 
-    private static GetUsageRequest Query(DateTimeOffset from, DateTimeOffset to)
+    /// <summary>Totals per host and model of the demo hosts; RAW is what was ingested, CORRECTED what settlement counts.</summary>
+    private static GetUsageRequest Query(DateTimeOffset from, DateTimeOffset to, UsageView view)
     {
         var request = new GetUsageRequest
         {
+            View = view,
             StartTime = Timestamp.FromDateTimeOffset(from),
             EndTime = Timestamp.FromDateTimeOffset(to),
             Granularity = Granularity.Total,
