@@ -9,6 +9,9 @@ public static class CorrectionReasons
     /// <summary>The hour range partly overlaps the range of another correction of the same host and model.</summary>
     public const string RangeOverlap = "RANGE_OVERLAP";
 
+    /// <summary>A FINAL month older than the adjustment look-back of the host's next statement: settlement would never carry it.</summary>
+    public const string OutsideAdjustmentWindow = "OUTSIDE_ADJUSTMENT_WINDOW";
+
     /// <summary>Every delta is zero.</summary>
     public const string NoChange = "NO_CHANGE";
 

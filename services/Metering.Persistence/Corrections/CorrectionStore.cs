@@ -502,7 +502,7 @@ public sealed class CorrectionStore
             {
                 throw CorrectionRefusedException.Precondition(new SettlementViolation(
                     "correction.period",
-                    "OUTSIDE_ADJUSTMENT_WINDOW",
+                    CorrectionReasons.OutsideAdjustmentWindow,
                     $"{period} is FINAL and more than {lookbackMonths} month(s) before the host's next statement ({next}); settlement would never carry this correction"));
             }
         }

@@ -83,6 +83,26 @@ public sealed class CorrectionTests : SettlementTestBase
     }
 
     [Fact]
+    public async Task CorrectionOfFinalMonthBeyondTheLookback_IsRefusedNamingThePeriod()
+    {
+        // February FINAL: the next statement is March's, which carries adjustments of December to February (look-back
+        // of 3 months). November would never be carried, so it is refused and nothing is stored.
+        await SetUpHostAsync("co-window", ("0", "10"));
+        await Client.FinalizeAsync((await Client.RunOneAsync("2025-02", "co-window")).StatementId);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => ProposeAsync(Admin, "co-window", "2024-11", billedMicros: 1_000_000));
+        var december = await ProposeAsync(Admin, "co-window", "2024-12", billedMicros: 1_000_000);
+
+        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        var violation = Assert.Single(Calls.Violations(ex));
+        Assert.Equal(("correction.period", "OUTSIDE_ADJUSTMENT_WINDOW"), (violation.Field, violation.Reason));
+        Assert.Contains("2024-11 is FINAL and more than 3 month(s) before the host's next statement (2025-03)", violation.Description, StringComparison.Ordinal);
+        Assert.Equal(CorrectionState.Approved, december.State);
+        var listed = await Corrections.ListCorrectionsAsync(new ListCorrectionsRequest { HostId = "co-window" }, Admin);
+        Assert.Equal([december.CorrectionId], listed.Corrections.Select(c => c.CorrectionId));
+    }
+
+    [Fact]
     public async Task Dispute_IsResolvedByAProposedCorrection_ThatIsApprovedWithIt()
     {
         await SetUpHostAsync("co-dispute", ("0", "10"));
