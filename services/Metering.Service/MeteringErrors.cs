@@ -71,6 +71,18 @@ internal static class MeteringErrors
             "SEQUENCE_GAP",
             new Dictionary<string, string> { ["expected_sequence"] = expected.ToString(CultureInfo.InvariantCulture) });
 
+    /// <summary>
+    /// ABORTED, with ErrorInfo RECEIPT_CHAIN_CONFLICT, for a batch chained to a head the producer no longer has (another
+    /// stream of the producer moved it, or an earlier batch of this stream was refused for overflow): nothing of it was
+    /// applied; the producer reconnects and resends it, chained to the stored head.
+    /// </summary>
+    public static RpcException ReceiptChainConflict(ulong sequence)
+        => RpcErrors.WithErrorInfo(
+            Grpc.Core.StatusCode.Aborted,
+            string.Create(CultureInfo.InvariantCulture, $"sequence {sequence} was not applied: the producer's receipt chain moved on outside this stream (another stream of the producer, or a batch refused for overflow); reconnect and resend"),
+            "RECEIPT_CHAIN_CONFLICT",
+            new Dictionary<string, string> { ["sequence"] = sequence.ToString(CultureInfo.InvariantCulture) });
+
     /// <summary>ALREADY_EXISTS for an idempotency key accepted before with other records.</summary>
     public static RpcException IdempotencyKeyReused()
         => RpcErrors.WithFieldViolations(

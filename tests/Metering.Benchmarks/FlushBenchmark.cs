@@ -127,7 +127,7 @@ internal static class FlushBenchmark
                 }
             }
 
-            seeding.Add(committer.CommitAsync(new PendingCommit($"bench-host-{h:000}", bySequence: false, key, key, deltas.ToArray())));
+            seeding.Add(committer.CommitAsync(new PendingCommit($"bench-host-{h:000}", bySequence: false, key, key, deltas.ToArray(), string.Empty, key, string.Empty)));
         }
 
         foreach (var outcome in await Task.WhenAll(seeding))

@@ -36,12 +36,16 @@ internal sealed class IngestBatch : IDisposable
     /// <summary>When the parse ended (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     public long ParseEnded { get; private set; }
 
+    /// <summary>SHA-256 of the message's bytes as received: the batch's H(request) in its receipt (<see cref="Metering.Contracts.V1.ReceiptChain"/>).</summary>
+    public byte[] RequestSha256 { get; private set; } = [];
+
     /// <summary>The records kept, in message order.</summary>
     public ReadOnlyMemory<ReceivedRecord> Records => _records is null ? throw new ObjectDisposedException(nameof(IngestBatch)) : _records.AsMemory(0, Stored);
 
-    /// <summary>Stamps the parse's start and end (<see cref="IngestServiceBinding"/>'s deserializer).</summary>
-    public IngestBatch Parsed(long started, long ended)
+    /// <summary>Stamps the request hash and the parse's start and end (<see cref="IngestServiceBinding"/>'s deserializer).</summary>
+    public IngestBatch Parsed(byte[] requestSha256, long started, long ended)
     {
+        RequestSha256 = requestSha256;
         ParseStarted = started;
         ParseEnded = ended;
         return this;

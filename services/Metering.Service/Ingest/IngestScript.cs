@@ -26,9 +26,15 @@ internal static class IngestScript
     /// <summary>
     /// KEYS[1] the host's live hash. ARGV: [1] key prefix "m:{host}:", [2] producer state TTL (s), [3] batch count,
     /// [4] bucket-total TTL (s), then per batch: kind ("s" sequence | "i" idempotency key), id, sequence or records
-    /// hash, key TTL (s), bucket count, then per bucket: member, input, output, requests, billed, records, and the
-    /// sum of those five. Returns one integer per batch: 0 applied, -1 duplicate, -2 key reused with other records,
-    /// -3 overflow, n &gt; 0 gap (n is the expected sequence).
+    /// hash, key TTL (s), bucket count, the chain head the batch was chained to (hex; "s" only), the state to store
+    /// if it applies and the state to store if it overflows ("s": "&lt;sequence&gt;|&lt;result&gt;|&lt;H(request)&gt;|&lt;chain&gt;", its
+    /// receipt; "i": "&lt;records hash&gt;|&lt;H(request)&gt;", the overflow state unused), then per bucket: member, input,
+    /// output, requests, billed, records, and the sum of those five. Returns two arrays: one integer per batch (0
+    /// applied, -1 duplicate, -2 key reused with other records, -3 overflow, -4 chain conflict: the producer's stored
+    /// head is not the one the batch was chained to, or no state was given, so nothing changed; n &gt; 0 gap, n the
+    /// expected sequence), and pairs (batch number, stored state) for duplicates of a producer's head or of a key, so
+    /// that they are answered with the receipt of the original decision, and for chain conflicts, so that the batch
+    /// can be chained again to the head that is stored.
     /// </summary>
     public const string Source = """
         local live = KEYS[1]
@@ -87,7 +93,10 @@ internal static class IngestScript
           end
         end
 
-        local sequences, changed, changedOrder = {}, {}, {}
+        -- Producer state "<sequence>|<result>|<H(request)>|<chain>" (the head's receipt); a bare "<sequence>" was
+        -- written before receipts and has no chain to compare with.
+        local sequences, heads, chains, changed, changedOrder = {}, {}, {}, {}, {}
+        local extras = {}
         local pos = 5
         for op = 1, count do
           local kind = ARGV[pos]
@@ -95,27 +104,59 @@ internal static class IngestScript
           local token = ARGV[pos + 2]
           local ttl = ARGV[pos + 3]
           local n = tonumber(ARGV[pos + 4])
-          pos = pos + 5
+          local previous = ARGV[pos + 5]
+          local applied = ARGV[pos + 6]
+          local overflowed = ARGV[pos + 7]
+          pos = pos + 8
           local stateKey
           local result = 0
           if kind == 's' then
             stateKey = prefix .. 'p:' .. id
             local last = sequences[stateKey]
             if last == nil then
-              last = tonumber(redis.call('GET', stateKey) or '0')
+              local stored = redis.call('GET', stateKey)
+              last = 0
+              heads[stateKey] = false
+              chains[stateKey] = false
+              if stored then
+                local storedSequence, chain = string.match(stored, '^(%d+)|%d+|%x+|(%x+)$')
+                if storedSequence then
+                  last = tonumber(storedSequence)
+                  heads[stateKey] = stored
+                  chains[stateKey] = chain
+                else
+                  last = tonumber(stored)
+                end
+              end
               sequences[stateKey] = last
             end
             local seq = tonumber(token)
             if seq <= last then
               result = -1
+              if seq == last and heads[stateKey] then
+                extras[#extras + 1] = op
+                extras[#extras + 1] = heads[stateKey]
+              end
             elseif seq ~= last + 1 then
               result = last + 1
+            elseif applied == '' or (chains[stateKey] and chains[stateKey] ~= previous) then
+              result = -4
+              if heads[stateKey] then
+                extras[#extras + 1] = op
+                extras[#extras + 1] = heads[stateKey]
+              end
             end
           else
             stateKey = prefix .. 'i:' .. id
             local stored = redis.call('GET', stateKey)
             if stored then
-              if stored == token then result = -1 else result = -2 end
+              if string.match(stored, '^[^|]*') == token then
+                result = -1
+                extras[#extras + 1] = op
+                extras[#extras + 1] = stored
+              else
+                result = -2
+              end
             end
           end
           if result == 0 then
@@ -140,11 +181,15 @@ internal static class IngestScript
               end
             end
             if kind == 's' then
+              local state = applied
+              if result == -3 then state = overflowed end
               sequences[stateKey] = tonumber(token)
+              heads[stateKey] = state
+              chains[stateKey] = string.match(state, '|(%x+)$')
               if changed[stateKey] == nil then changedOrder[#changedOrder + 1] = stateKey end
-              changed[stateKey] = token
+              changed[stateKey] = state
             elseif result == 0 then
-              redis.call('SET', stateKey, token, 'EX', ttl)
+              redis.call('SET', stateKey, applied, 'EX', ttl)
             end
           end
           pos = pos + n * 7
@@ -165,7 +210,7 @@ internal static class IngestScript
         for _, key in ipairs(changedOrder) do
           redis.call('SET', key, changed[key], 'EX', producerTtl)
         end
-        return results
+        return { results, extras }
         """;
 
     /// <summary>The ARGV of one step: <paramref name="group"/> is one host's batches, in the order they are decided.</summary>
@@ -174,7 +219,7 @@ internal static class IngestScript
         var size = 4;
         foreach (var commit in group)
         {
-            size += 5 + (commit.Deltas.Length * 7);
+            size += 8 + (commit.Deltas.Length * 7);
         }
 
         var args = new RedisValue[size];
@@ -190,6 +235,9 @@ internal static class IngestScript
             args[pos++] = commit.Token;
             args[pos++] = commit.BySequence ? RedisValue.EmptyString : keyTtl;
             args[pos++] = commit.Deltas.Length;
+            args[pos++] = commit.ChainedTo;
+            args[pos++] = commit.StateIfApplied;
+            args[pos++] = commit.StateIfOverflow;
             foreach (var delta in commit.Deltas)
             {
                 var counters = delta.Counters;

@@ -55,6 +55,13 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
         return commit.Task;
     }
 
+    /// <summary>A producer's stored state (its last sequence and head receipt, <see cref="ProducerState"/>), or null for a new producer.</summary>
+    public async Task<string?> ReadProducerStateAsync(string hostId, string producerId)
+    {
+        var database = await _redis.GetDatabaseAsync();
+        return await database.StringGetAsync(_redis.Keys.For(hostId).Producer(producerId));
+    }
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
@@ -152,10 +159,19 @@ internal sealed partial class RedisGroupCommitter : IAsyncDisposable
             var started = Stopwatch.GetTimestamp();
             var result = await database.ScriptEvaluateAsync(IngestScript.Source, [keys.Live], args);
             _metrics.HostStep(started);
-            var outcomes = (RedisResult[])result!;
+            var answer = (RedisResult[])result!;
+            var outcomes = (RedisResult[])answer[0]!;
+            var extras = (RedisResult[])answer[1]!;
+            string?[]? stored = null;
+            for (var i = 0; i + 1 < extras.Length; i += 2)
+            {
+                stored ??= new string?[group.Count];
+                stored[(int)(long)extras[i] - 1] = (string?)extras[i + 1];
+            }
+
             for (var i = 0; i < group.Count; i++)
             {
-                group[i].TrySetResult(CommitOutcome.FromScriptResult((long)outcomes[i]));
+                group[i].TrySetResult(CommitOutcome.FromScriptResult((long)outcomes[i], stored?[i]));
             }
         }
         catch (Exception ex)

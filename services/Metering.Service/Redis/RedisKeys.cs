@@ -12,8 +12,10 @@ namespace Metering.Service.Redis;
 /// flush cut renames it to a snapshot, so the cut costs the same for one bucket or a million</item>
 /// <item><c>m:{h}:sum:&lt;hour&gt;:&lt;model&gt;</c> the sum of all counters a bucket ever received, for the overflow limit;
 /// never flushed, expires after the bucket can take no more usage</item>
-/// <item><c>m:{h}:p:&lt;producer&gt;</c> last applied sequence of a producer</item>
-/// <item><c>m:{h}:i:&lt;key&gt;</c> hash of the records accepted under an idempotency key</item>
+/// <item><c>m:{h}:p:&lt;producer&gt;</c> last applied sequence of a producer and that batch's receipt (the chain head):
+/// "&lt;sequence&gt;|&lt;result&gt;|&lt;H(request)&gt;|&lt;chain&gt;"</item>
+/// <item><c>m:{h}:i:&lt;key&gt;</c> hash of the records accepted under an idempotency key and the hash of that request
+/// (its receipt): "&lt;records hash&gt;|&lt;H(request)&gt;"</item>
 /// <item><c>m:{h}:s:&lt;flush id&gt;</c> a flush snapshot: a live hash as it was cut; its ids are listed in <c>m:{h}:snaps</c></item>
 /// </list>
 /// </summary>
@@ -44,5 +46,8 @@ public sealed class RedisKeys
         public RedisKey Live { get; }
 
         public RedisKey Snapshots { get; }
+
+        /// <summary>The state key of a producer (what the Lua step names <c>prefix .. 'p:' .. id</c>).</summary>
+        public RedisKey Producer(string producerId) => Prefix + "p:" + producerId;
     }
 }
