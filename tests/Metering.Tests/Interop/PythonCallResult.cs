@@ -9,6 +9,9 @@ namespace Metering.Tests.Interop;
 /// </summary>
 internal sealed record PythonCallResult(string Method, IReadOnlyList<IMessage> Responses, StatusCode Code, string CodeName, string Message, Google.Rpc.Status? Details)
 {
+    /// <summary>The receipt chain Python computed from its own sent bytes (sequence, H(request) hex, chain hex), for a call that asked.</summary>
+    public IReadOnlyList<(ulong Sequence, string RequestSha256, string Chain)> OwnChain { get; init; } = [];
+
     public IReadOnlyList<T> ResponsesOf<T>()
         where T : IMessage => Responses.Cast<T>().ToList();
 

@@ -46,6 +46,34 @@ public sealed class PythonClientTests : IClassFixture<MeteringInteropFixture>
     }
 
     [Fact]
+    public async Task StreamUsage_Receipts_AreTheChainPythonComputesFromTheBytesItSent()
+    {
+        var (hostId, key) = await _service.NewHostAsync();
+        var results = await _service.Python(tls: false).RunAsync(
+            key,
+            PythonCall.StreamUsageCheckingReceipts(
+                hostId,
+                "py-gw",
+                Batch("py-gw", 1, Record("model-a", input: 10, requests: 1), Record("model-b", output: 3)),
+                Batch("py-gw", 2, Record("NOT A MODEL", input: 1)),
+                Batch("py-gw", 3, Record("model-a", input: 5, requests: 1, billedMicros: 1_500_000))));
+
+        var stream = results[0];
+        Assert.True(stream.Code == StatusCode.OK, stream.ToString());
+        var acks = stream.ResponsesOf<StreamUsageResponse>();
+        Assert.Equal([IngestResult.Accepted, IngestResult.Rejected, IngestResult.Accepted], acks.Select(a => a.Result));
+        Assert.Equal(3, stream.OwnChain.Count);
+        for (var i = 0; i < acks.Count; i++)
+        {
+            var receipt = acks[i].Receipt;
+            var own = stream.OwnChain[i];
+            Assert.Equal((own.Sequence, acks[i].Result), (receipt.Sequence, receipt.Result));
+            Assert.Equal(own.RequestSha256, Convert.ToHexStringLower(receipt.RequestSha256.Span));
+            Assert.Equal(own.Chain, Convert.ToHexStringLower(receipt.Chain.Span));
+        }
+    }
+
+    [Fact]
     public async Task StreamUsage_BatchResentOnANewStream_IsDuplicateAndCountedOnce()
     {
         var (_, key) = await _service.NewHostAsync();

@@ -74,9 +74,15 @@ internal sealed class PythonMeteringClient
         foreach (var call in calls)
         {
             var requests = call.Requests.Select(r => JsonNode.Parse(JsonFormatter.Default.Format(r))).ToArray();
-            list.Add(call.Streaming
+            var entry = call.Streaming
                 ? new JsonObject { ["method"] = call.Method, ["requests"] = new JsonArray(requests) }
-                : new JsonObject { ["method"] = call.Method, ["request"] = requests.Single() });
+                : new JsonObject { ["method"] = call.Method, ["request"] = requests.Single() };
+            if (call.ReceiptChain is { } chain)
+            {
+                entry["receipt_chain"] = new JsonObject { ["host_id"] = chain.HostId, ["producer_id"] = chain.ProducerId };
+            }
+
+            list.Add(entry);
         }
 
         return new JsonObject { ["calls"] = list }.ToJsonString();
@@ -101,6 +107,11 @@ internal sealed class PythonMeteringClient
             (StatusCode)status.GetProperty("code").GetInt32(),
             status.GetProperty("name").GetString()!,
             status.GetProperty("message").GetString()!,
-            details.ValueKind == JsonValueKind.Null ? null : Parser.Parse<Google.Rpc.Status>(details.GetRawText()));
+            details.ValueKind == JsonValueKind.Null ? null : Parser.Parse<Google.Rpc.Status>(details.GetRawText()))
+        {
+            OwnChain = root.TryGetProperty("own_chain", out var chain)
+                ? [.. chain.EnumerateArray().Select(l => (l.GetProperty("sequence").GetUInt64(), l.GetProperty("request_sha256").GetString()!, l.GetProperty("chain").GetString()!))]
+                : [],
+        };
     }
 }

@@ -12,6 +12,9 @@ The plan (stdin) is {"calls": [CALL, ...]}; each CALL is run in order on one cha
   {"method": "metering.v1.IngestService/StreamUsage", "requests": [MSG, ...]}
       bidi stream: every request is written at once, then the client half-closes and
       reads every response until the status;
+      With "receipt_chain": {"host_id": H, "producer_id": P} this client also recomputes the
+      producer's receipt chain (docs/trust.md) from the bytes it serialized and sent, and
+      reports it as "own_chain" (below);
   {"method": "metering.v1.IngestService/ReportUsage", "request": MSG}
       unary (also UsageService/GetUsage, AdminService/*).
 MSG is a message in the proto3 JSON mapping, parsed with the generated classes.
@@ -21,7 +24,10 @@ stdout: one JSON line per call, in order:
   {"method": ..., "responses": [MSG, ...],
    "status": {"code": 9, "name": "FAILED_PRECONDITION", "message": "...",
               "details": <google.rpc.Status from grpc-status-details-bin, or null>}}
-where details is decoded here: google.rpc.Status, its Any details unpacked to
+plus, for a call with "receipt_chain", "own_chain": [{"sequence": n, "request_sha256": hex,
+"chain": hex}, ...], one per ACCEPTED or REJECTED ack in order, chained from chain_0 with
+hashlib (nothing of the server's receipt is used but the result it acked); and where
+details is decoded here: google.rpc.Status, its Any details unpacked to
 google.rpc.ErrorInfo / BadRequest / ... by this client's generated classes, written in
 the JSON mapping ("@type" names the detail). A details status whose code differs from
 the call's makes the run fail (exit 1).
@@ -29,6 +35,7 @@ Exit status: 0 = every call was run (whatever its status), 1 = a broken reply, 2
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -78,6 +85,21 @@ def _status(code, message, trailing_metadata):
     return {"code": code.value[0], "name": code.name, "message": message or "", "details": details}
 
 
+def own_chain(spec, requests, responses):
+    """The receipt chain of docs/trust.md, computed here from the bytes this client sent."""
+    head = hashlib.sha256(b"metering.v1/receipt-chain" + b"\x00" + spec["host_id"].encode("utf-8")
+                          + b"\x00" + spec["producer_id"].encode("utf-8")).digest()
+    sent = {r.sequence: hashlib.sha256(r.SerializeToString()).digest() for r in requests}
+    chain = []
+    for response in responses:
+        if response.result not in (ingest_pb2.INGEST_RESULT_ACCEPTED, ingest_pb2.INGEST_RESULT_REJECTED):
+            continue
+        digest = sent[response.sequence]
+        head = hashlib.sha256(head + response.sequence.to_bytes(8, "big") + bytes([response.result]) + digest).digest()
+        chain.append({"sequence": response.sequence, "request_sha256": digest.hex(), "chain": head.hex()})
+    return chain
+
+
 def run_call(stubs, call, metadata, timeout):
     method = call.get("method", "")
     service_name, _, method_name = method.partition("/")
@@ -97,6 +119,9 @@ def run_call(stubs, call, metadata, timeout):
             status = _status(stream.code(), stream.details(), stream.trailing_metadata())
         except grpc.RpcError as e:
             status = _status(e.code(), e.details(), e.trailing_metadata())
+        if "receipt_chain" in call:
+            return {"method": method, "responses": [json_format.MessageToDict(r) for r in responses], "status": status,
+                    "own_chain": own_chain(call["receipt_chain"], requests, responses)}
     elif "request" in call:
         request = json_format.ParseDict(call["request"], request_type())
         try:
