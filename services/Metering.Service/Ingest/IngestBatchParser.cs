@@ -34,10 +34,15 @@ internal static class IngestBatchParser
     private const uint SecondsTag = 1 << 3;
     private const uint NanosTag = 2 << 3;
 
-    public static IngestBatch Parse(ReadOnlySequence<byte> payload)
+    /// <summary>
+    /// Parses the message and hashes its bytes (SHA-256, the receipt's H(request)) from the one contiguous span the
+    /// parse reads: a payload in several segments is copied once, for both.
+    /// </summary>
+    public static IngestBatch Parse(ReadOnlySequence<byte> payload, out byte[] requestSha256)
     {
         if (payload.IsSingleSegment)
         {
+            requestSha256 = System.Security.Cryptography.SHA256.HashData(payload.FirstSpan);
             return Parse(payload.FirstSpan);
         }
 
@@ -46,6 +51,7 @@ internal static class IngestBatchParser
         try
         {
             payload.CopyTo(copy);
+            requestSha256 = System.Security.Cryptography.SHA256.HashData(copy.AsSpan(0, length));
             return Parse(copy.AsSpan(0, length));
         }
         finally

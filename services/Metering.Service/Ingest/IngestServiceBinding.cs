@@ -35,8 +35,8 @@ internal static class IngestServiceBinding
     {
         var started = Stopwatch.GetTimestamp();
         var payload = context.PayloadAsReadOnlySequence();
-        var batch = IngestBatchParser.Parse(payload);
-        return batch.Parsed(Sha256(payload), started, Stopwatch.GetTimestamp());
+        var batch = IngestBatchParser.Parse(payload, out var requestSha256);
+        return batch.Parsed(requestSha256, started, Stopwatch.GetTimestamp());
     }
 
     private static ReceivedReport ParseReport(DeserializationContext context)
