@@ -159,19 +159,13 @@ internal sealed class AuditListCommand : CliCommand
     }
 
     /// <summary>The newest <paramref name="limit"/> events of a query, page after page.</summary>
-    public static async Task<List<AuditEvent>> ListAsync(CliContext context, ListAuditEventsRequest request, int limit, CancellationToken cancellationToken)
-    {
-        var events = new List<AuditEvent>();
-        do
+    public static Task<List<AuditEvent>> ListAsync(CliContext context, ListAuditEventsRequest request, int limit, CancellationToken cancellationToken)
+        => Paging.TakeAsync<AuditEvent>(limit, async token =>
         {
+            request.PageToken = token;
             var page = await context.Metering.Admin.ListAuditEventsAsync(request, cancellationToken);
-            events.AddRange(page.Events.Take(limit - events.Count));
-            request.PageToken = page.NextPageToken;
-        }
-        while (request.PageToken.Length > 0 && events.Count < limit);
-
-        return events;
-    }
+            return (page.Events, page.NextPageToken);
+        });
 
     /// <summary>The role of an event's actor; the settlement schedule (no key) is SYSTEM.</summary>
     public static string ActorRole(Role role) => role == Role.Unspecified ? "SYSTEM" : Labels.Role(role);

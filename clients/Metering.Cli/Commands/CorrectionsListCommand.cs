@@ -61,17 +61,11 @@ internal sealed class CorrectionsListCommand : CliCommand
     }
 
     /// <summary>The first <paramref name="limit"/> corrections of a query, page after page.</summary>
-    public static async Task<List<Correction>> ListAsync(CliContext context, ListCorrectionsRequest request, int limit, CancellationToken cancellationToken)
-    {
-        var corrections = new List<Correction>();
-        do
+    public static Task<List<Correction>> ListAsync(CliContext context, ListCorrectionsRequest request, int limit, CancellationToken cancellationToken)
+        => Paging.TakeAsync<Correction>(limit, async token =>
         {
+            request.PageToken = token;
             var page = await context.Settlement.Corrections.ListCorrectionsAsync(request, cancellationToken);
-            corrections.AddRange(page.Corrections.Take(limit - corrections.Count));
-            request.PageToken = page.NextPageToken;
-        }
-        while (request.PageToken.Length > 0 && corrections.Count < limit);
-
-        return corrections;
-    }
+            return (page.Corrections, page.NextPageToken);
+        });
 }

@@ -61,17 +61,11 @@ internal sealed class DisputesListCommand : CliCommand
     }
 
     /// <summary>The first <paramref name="limit"/> disputes of a query, page after page.</summary>
-    public static async Task<List<Dispute>> ListAsync(CliContext context, ListDisputesRequest request, int limit, CancellationToken cancellationToken)
-    {
-        var disputes = new List<Dispute>();
-        do
+    public static Task<List<Dispute>> ListAsync(CliContext context, ListDisputesRequest request, int limit, CancellationToken cancellationToken)
+        => Paging.TakeAsync<Dispute>(limit, async token =>
         {
+            request.PageToken = token;
             var page = await context.Settlement.Corrections.ListDisputesAsync(request, cancellationToken);
-            disputes.AddRange(page.Disputes.Take(limit - disputes.Count));
-            request.PageToken = page.NextPageToken;
-        }
-        while (request.PageToken.Length > 0 && disputes.Count < limit);
-
-        return disputes;
-    }
+            return (page.Disputes, page.NextPageToken);
+        });
 }
